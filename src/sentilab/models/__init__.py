@@ -1,0 +1,37 @@
+"""The model registry: every model by name, imported only when used.
+
+Add a model by writing a :class:`~sentilab.models.base.SentimentModel` subclass and naming it here; the
+shared contract tests (tests/test_contract.py) then run over it automatically.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sentilab.errors import unknown_choice
+
+#: name -> "module:Class". Keep the descriptions in each class's docstring.
+MODELS: dict[str, str] = {}
+
+
+def get_model_class(name: str):
+    """The model class registered as ``name``."""
+    if name not in MODELS:
+        raise unknown_choice("model", name, MODELS)
+    module_name, class_name = MODELS[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def create_model(name: str, **params):
+    """A new, unfitted model ``name`` with the given hyperparameters."""
+    return get_model_class(name)(**params)
+
+
+def load_model(directory):
+    """Load any saved sentilab model from ``directory`` (no pickle involved)."""
+    from sentilab.models.base import SentimentModel
+
+    return SentimentModel.load(directory)
+
+
+__all__ = ["MODELS", "get_model_class", "create_model", "load_model"]

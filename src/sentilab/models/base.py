@@ -1,0 +1,408 @@
+"""The model contract every sentilab model follows.
+
+A model is a scikit-learn estimator (``clone``, ``Pipeline``, ``GridSearchCV`` work):
+
+* ``__init__(self, *, hyperparameters...)`` only stores its keyword arguments;
+* ``fit(texts, labels, *, validation=None) -> self``; ``predict(texts)``; ``predict_proba(texts)`` of shape
+  ``(n_texts, n_classes)`` with columns in ``classes_`` order;
+* learned state ends in ``_``;
+* ``save(directory)`` / ``load(directory)`` write and read ``config.json``, ``labels.json``, ``vocab.json``,
+  ``weights.safetensors`` and ``meta.json``; nothing on the load path unpickles, and a directory is written
+  to a temporary sibling and renamed into place, so a crash never leaves half a model.
+
+Subclasses implement four hooks: ``_fit``, ``_predict_proba``, ``_get_state`` and ``_set_state``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import platform
+import time
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from sentilab import __version__
+from sentilab.errors import ModelError, NotFittedError
+from sentilab.paths import atomic_dir
+
+#: Bumped when the on-disk layout changes; a directory from a newer format is refused with a clear message.
+FORMAT_VERSION = 1
+WEIGHTS_FILE = "weights.safetensors"
+FILES = ("config.json", "labels.json", "vocab.json", WEIGHTS_FILE, "meta.json")
+
+
+def check_texts(texts: Any, *, allow_empty: bool = True) -> list[str]:
+    """Validate a batch of texts and return it as a list; never coerce silently.
+
+    A bare string is the classic mistake (it would be iterated character by character), so it is refused.
+    """
+    if isinstance(texts, (str, bytes)):
+        raise ModelError(
+            "expected a list of texts but got a single string",
+            hint="wrap it in a list, e.g. model.predict([text])",
+        )
+    if hasattr(texts, "tolist") and not isinstance(texts, list):  # numpy arrays, pandas Series
+        texts = texts.tolist()
+    try:
+        texts = list(texts)
+    except TypeError:
+        raise ModelError(f"expected a list of texts, got {type(texts).__name__}") from None
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise ModelError(
+                f"text #{index} is a {type(text).__name__} ({text!r:.60}), not a string",
+                hint="convert or drop non-text items before calling the model (missing values included)",
+            )
+    if not allow_empty and not texts:
+        raise ModelError("got an empty list of texts; pass at least one text")
+    return texts
+
+
+def check_labels(labels: Any, n_texts: int) -> np.ndarray:
+    """Validate labels against the texts: same length, no missing values, at least two classes."""
+    if isinstance(labels, (str, bytes)):
+        raise ModelError("expected a list of labels but got a single string")
+    if hasattr(labels, "tolist") and not isinstance(labels, list):
+        labels = labels.tolist()
+    labels = list(labels)
+    if len(labels) != n_texts:
+        raise ModelError(f"got {n_texts} texts but {len(labels)} labels; they must pair up one to one")
+    for index, label in enumerate(labels):
+        if label is None or (isinstance(label, float) and np.isnan(label)):
+            raise ModelError(f"label #{index} is missing", hint="drop unlabelled rows before fitting")
+    kinds = {type(label) for label in labels}
+    if len(kinds) > 1 and not all(issubclass(k, (int, np.integer)) for k in kinds):
+        raise ModelError(f"labels mix types ({', '.join(sorted(k.__name__ for k in kinds))}); use one type")
+    array = np.asarray(labels)
+    classes = np.unique(array)
+    if len(classes) < 2:
+        only = classes[0] if len(classes) else None
+        raise ModelError(
+            f"fit needs at least two classes but every one of the {n_texts} labels is {only!r}",
+            hint="check the label column, or sample/split with stratification so every class is present",
+        )
+    return array
+
+
+def fingerprint(texts: Sequence[str], labels: Sequence[Any]) -> str:
+    """A sha256 over the training texts and labels, order included: which data made this model."""
+    digest = hashlib.sha256()
+    for text, label in zip(texts, labels):
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+        digest.update(str(label).encode())
+        digest.update(b"\x1e")
+    return digest.hexdigest()
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _to_json_label(label: Any) -> Any:
+    return label.item() if isinstance(label, np.generic) else label
+
+
+class SentimentModel(ClassifierMixin, BaseEstimator):
+    """Base class of every sentilab model; see the module docstring for the contract."""
+
+    #: Registry name, e.g. ``"bow"``.
+    name: ClassVar[str] = ""
+    #: One line per hyperparameter: what it does and why its default is what it is (shown by ``--help``).
+    param_help: ClassVar[dict[str, str]] = {}
+
+    # ----------------------------------------------------------------- hooks for subclasses
+    def _fit(self, texts: list[str], y: np.ndarray, validation: tuple[list[str], np.ndarray] | None) -> None:
+        """Learn from ``texts`` and ``y`` (integer class indices into ``classes_``)."""
+        raise NotImplementedError
+
+    def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        """Return probabilities of shape (n_texts, n_classes) for a non-empty list of texts."""
+        raise NotImplementedError
+
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Learned state as (arrays for the weights file, JSON-able data for vocab.json)."""
+        return {}, {}
+
+    def _set_state(self, arrays: dict[str, np.ndarray], data: dict[str, Any]) -> None:
+        """Restore what ``_get_state`` returned (``classes_`` is already set)."""
+
+    @classmethod
+    def contract_params(cls) -> dict[str, Any]:
+        """Small hyperparameters for the shared contract tests (fast, yet able to overfit six sentences)."""
+        return {}
+
+    # ----------------------------------------------------------------- public API
+    def fit(self, texts, labels, *, validation=None):
+        """Fit on ``texts`` and ``labels``; ``validation`` is an optional ``(texts, labels)`` pair."""
+        texts = check_texts(texts, allow_empty=False)
+        labels = check_labels(labels, len(texts))
+        self.classes_, y = np.unique(labels, return_inverse=True)
+        encoded_validation = None
+        if validation is not None:
+            valid_texts, valid_labels = validation
+            valid_texts = check_texts(valid_texts, allow_empty=False)
+            valid_labels = np.asarray(check_labels_known(valid_labels, len(valid_texts), self.classes_))
+            encoded_validation = (valid_texts, np.searchsorted(self.classes_, valid_labels))
+        self.data_fingerprint_ = fingerprint(texts, labels)
+        self._fit(texts, y, encoded_validation)
+        return self
+
+    def predict_proba(self, texts) -> np.ndarray:
+        """Probabilities of shape (n_texts, n_classes), columns in ``classes_`` order, rows summing to 1."""
+        self._check_fitted()
+        texts = check_texts(texts)
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
+        return self._predict_proba(texts)
+
+    def predict(self, texts) -> np.ndarray:
+        """The most probable label of each text."""
+        return self.classes_[np.argmax(self.predict_proba(texts), axis=1)]
+
+    def predict_records(self, texts) -> list[dict[str, Any]]:
+        """``{"label", "score", "scores"}`` per text: what people and the service see."""
+        proba = self.predict_proba(texts)
+        labels = [str(_to_json_label(c)) for c in self.classes_]
+        records = []
+        for row in proba:
+            best = int(np.argmax(row))
+            records.append(
+                {
+                    "label": labels[best],
+                    "score": float(row[best]),
+                    "scores": dict(zip(labels, map(float, row))),
+                }
+            )
+        return records
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "classes_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet",
+                hint="call fit(texts, labels) first, or load a trained model with sentilab.models.load_model(dir)",
+            )
+
+    # ----------------------------------------------------------------- persistence
+    def save(self, directory, *, metrics: dict | None = None, extra_meta: dict | None = None) -> Path:
+        """Write the model to ``directory`` atomically (replacing an existing model there)."""
+        from safetensors.numpy import save_file
+
+        self._check_fitted()
+        arrays, data = self._get_state()
+        directory = Path(directory)
+        with atomic_dir(directory) as tmp:
+            config = {
+                "model": self.name,
+                "format_version": FORMAT_VERSION,
+                "sentilab_version": __version__,
+                "params": self.get_params(deep=False),
+            }
+            _write_json(tmp / "config.json", config)
+            _write_json(tmp / "labels.json", [_to_json_label(c) for c in self.classes_])
+            _write_json(tmp / "vocab.json", data)
+            save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp / WEIGHTS_FILE))
+            meta = {
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "versions": _versions(),
+                "data_fingerprint": getattr(self, "data_fingerprint_", None),
+                "metrics": metrics if metrics is not None else getattr(self, "metrics_", {}),
+                "history": getattr(self, "history_", None),
+                "sha256": {WEIGHTS_FILE: _sha256_file(tmp / WEIGHTS_FILE)},
+                **(extra_meta or {}),
+            }
+            _write_json(tmp / "meta.json", meta)
+        return directory
+
+    @classmethod
+    def load(cls, directory) -> SentimentModel:
+        """Read a model written by :meth:`save`; verifies format version and weight checksums."""
+        from sentilab.models import get_model_class
+
+        directory = Path(directory)
+        config, labels, data, meta = _read_model_dir(directory)
+        model_cls = get_model_class(config["model"])
+        if cls is not SentimentModel and not issubclass(model_cls, cls):
+            raise ModelError(f"{directory} holds a {config['model']!r} model, not a {cls.name!r} model")
+        try:
+            model = model_cls(**config["params"])
+        except TypeError as exc:
+            raise ModelError(
+                f"{directory}/config.json has parameters this version does not accept: {exc}"
+            ) from None
+        weights = directory / WEIGHTS_FILE
+        expected = meta.get("sha256", {}).get(WEIGHTS_FILE)
+        got = _sha256_file(weights)
+        if expected != got:
+            raise ModelError(
+                f"{weights} is corrupt: its sha256 is {got} but meta.json records {expected}",
+                hint="re-save or retrain the model; do not edit weight files by hand",
+            )
+        from safetensors.numpy import load_file
+
+        try:
+            arrays = load_file(str(weights))
+        except Exception as exc:  # safetensors raises its own error types for damaged headers
+            raise ModelError(f"cannot read {weights}: {exc}") from None
+        model.classes_ = np.asarray(labels)
+        model.data_fingerprint_ = meta.get("data_fingerprint")
+        model.metrics_ = meta.get("metrics") or {}
+        if meta.get("history") is not None:
+            model.history_ = meta["history"]
+        model._set_state(arrays, data)
+        return model
+
+    # ----------------------------------------------------------------- configuration helpers
+    @classmethod
+    def param_types(cls) -> dict[str, tuple[type, Any]]:
+        """``{name: (type, default)}`` from the keyword-only ``__init__`` signature."""
+        hints = typing.get_type_hints(cls.__init__)
+        out = {}
+        for name, param in inspect.signature(cls.__init__).parameters.items():
+            if name == "self" or param.kind is not inspect.Parameter.KEYWORD_ONLY:
+                continue
+            out[name] = (hints.get(name, type(param.default)), param.default)
+        return out
+
+    @classmethod
+    def from_overrides(cls, overrides: dict[str, str] | None = None) -> SentimentModel:
+        """Build a model from ``key=value`` strings (as given to ``--set``), typed by the signature."""
+        types = cls.param_types()
+        params: dict[str, Any] = {}
+        for key, raw in (overrides or {}).items():
+            if key not in types:
+                from sentilab.errors import did_you_mean
+
+                raise ModelError(
+                    f"model {cls.name!r} has no setting {key!r}{did_you_mean(key, types)}",
+                    hint=f"valid settings: {', '.join(sorted(types))}",
+                )
+            params[key] = coerce_setting(key, raw, *types[key])
+        return cls(**params)
+
+
+def check_labels_known(labels: Any, n_texts: int, classes: np.ndarray) -> list:
+    """Validation labels must pair with their texts and use only classes seen in training."""
+    if hasattr(labels, "tolist") and not isinstance(labels, list):
+        labels = labels.tolist()
+    labels = list(labels)
+    if len(labels) != n_texts:
+        raise ModelError(f"validation has {n_texts} texts but {len(labels)} labels")
+    unknown = sorted({str(label) for label in labels} - {str(c) for c in classes})
+    if unknown:
+        raise ModelError(
+            f"validation labels {unknown} were not seen in training (classes: {[str(c) for c in classes]})"
+        )
+    return labels
+
+
+def coerce_setting(key: str, raw: Any, kind: Any, default: Any) -> Any:
+    """Turn a ``--set`` string into the hyperparameter's type, refusing values that do not fit."""
+    if not isinstance(raw, str):
+        return raw
+    origin = typing.get_origin(kind)
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    text = raw.strip()
+    if origin is typing.Union or (origin is not None and str(origin) == "<class 'types.UnionType'>"):
+        if text.lower() in {"none", "null"} and type(None) in typing.get_args(kind):
+            return None
+        kind = args[0] if len(args) == 1 else str
+        origin = typing.get_origin(kind)
+    if origin is typing.Literal:
+        allowed = typing.get_args(kind)
+        for option in allowed:
+            if str(option) == text:
+                return option
+        raise ModelError(
+            f"setting {key}={raw!r} is not allowed; choose one of: {', '.join(map(str, allowed))}"
+        )
+    if origin in (tuple, list):
+        inner = typing.get_args(kind)[0] if typing.get_args(kind) else str
+        parts = [p for p in text.strip("()[]").split(",") if p.strip()]
+        values = [coerce_setting(key, p, inner, None) for p in parts]
+        return tuple(values) if origin is tuple else values
+    try:
+        if kind is bool:
+            lowered = text.lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+    except ValueError:
+        raise ModelError(f"setting {key}={raw!r} is not a valid {kind.__name__}") from None
+    return text
+
+
+def _write_json(path: Path, value: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, indent=1, ensure_ascii=False, default=_json_default)
+        handle.write("\n")
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (tuple, set)):
+        return list(value)
+    raise TypeError(f"cannot store {type(value).__name__} in JSON")
+
+
+def _read_model_dir(directory: Path) -> tuple[dict, list, dict, dict]:
+    if not directory.is_dir():
+        raise ModelError(
+            f"model directory {directory} does not exist",
+            hint="train one with: sentilab train --data NAME --model bow --out DIR",
+        )
+    missing = [name for name in FILES if not (directory / name).is_file()]
+    if missing:
+        raise ModelError(
+            f"{directory} is not a complete sentilab model: missing {', '.join(missing)}",
+            hint="point to a directory written by `sentilab train` or model.save()",
+        )
+    loaded = []
+    for name in ("config.json", "labels.json", "vocab.json", "meta.json"):
+        try:
+            loaded.append(json.loads((directory / name).read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ModelError(f"{directory / name} is corrupt ({exc}); re-save or retrain the model") from None
+    config, labels, data, meta = loaded
+    version = config.get("format_version")
+    if not isinstance(version, int) or "model" not in config or "params" not in config:
+        raise ModelError(f"{directory / 'config.json'} is not a sentilab model config")
+    if version > FORMAT_VERSION:
+        raise ModelError(
+            f"{directory} was saved by sentilab {config.get('sentilab_version', '?')} in model format "
+            f"{version}; this sentilab ({__version__}) reads format {FORMAT_VERSION} and older",
+            hint="upgrade with: pip install --upgrade sentilab",
+        )
+    return config, labels, data, meta
+
+
+def _versions() -> dict[str, str]:
+    import sklearn
+
+    versions = {"sentilab": __version__, "python": platform.python_version(), "numpy": np.__version__}
+    versions["scikit-learn"] = sklearn.__version__
+    import sys
+
+    if "torch" in sys.modules:
+        versions["torch"] = sys.modules["torch"].__version__
+    return versions
