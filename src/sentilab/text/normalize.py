@@ -18,8 +18,12 @@ from sentilab.errors import unknown_choice
 
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 USER_RE = re.compile(r"(?<![\w@])@\w{1,30}")
-TAG_RE = re.compile(r"<[^<>]{0,200}>")
-REPEAT_RE = re.compile(r"(\w)\1{2,}")
+# A markup tag starts with a letter, after an optional "/" or "!": "<br />", "</p>", "<!DOCTYPE html>".
+# Requiring the letter keeps text such as "<3 you >" (an unescaped "&lt;3 you &gt;"); the lookahead keeps
+# sentilab's own placeholders ("<url>") whatever order the steps run in.
+TAG_RE = re.compile(r"<(?!(?:url|user|num)>)[/!]?[A-Za-z][^<>]{0,200}>")
+# Letters only: digits repeat legitimately ("$1000" must not become "$100").
+REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")
 PUNCT_RE = re.compile(r"[^\w\s<>']+|(?<!\w)'|'(?!\w)")
 SPACE_RE = re.compile(r"\s+")
 
@@ -171,7 +175,11 @@ def lowercase(text: str) -> str:
 
 
 def strip_html(text: str) -> str:
-    """Unescape entities (``&amp;`` -> ``&``) and replace tags such as ``<br />`` with a space."""
+    """Unescape entities (``&amp;`` -> ``&``) and replace tags such as ``<br />`` with a space.
+
+    Only real tags go (see ``TAG_RE``): tweets escape hearts as ``&lt;3``, and "I &lt;3 you &gt;.&lt;" must
+    keep its words.
+    """
     return TAG_RE.sub(" ", html.unescape(text))
 
 
