@@ -33,8 +33,12 @@ def basic_english(text: str) -> list[str]:
 # --------------------------------------------------------------------------- tweet
 # Order is priority: URLs and emoticons must win over punctuation splitting, and contractions must stay
 # whole so that the negation in "don't" reaches the model.
+# A mouth made of letters or digits (D, p, 3) must end the token, else "8pm", "xperia" and "3:00" would be cut
+# into "8p" + "m", "xp" + "eria", "3:" + "00".
 _EMOTICON = (
-    r"""(?:[<>]?[:;=8xX][\-o\*']?[\)\]\(\[dDpP/\\\|@3]+|[\)\]\(\[dDpP/\\\|@3]+[\-o\*']?[:;=8][<>]?|<3+|</3)"""
+    r"""(?:[<>]?[:;=8xX][\-o\*']?(?:[\)\]\(\[/\\\|@]+|[dDpP3]+(?!\w))"""  # eyes, nose, mouth: :) :-D xD ;p
+    r"""|[\)\]\(\[dDpP/\\\|@3]+[\-o\*']?[:;=8][<>]?(?!\w)"""  # mirrored: (: D:
+    r"""|<3+|</3)"""  # hearts
 )
 _TWEET_RE = re.compile(
     "|".join(
