@@ -124,9 +124,12 @@ class Vocabulary:
 
     @classmethod
     def from_dict(cls, data: dict) -> Vocabulary:
-        itos = data.get("itos")
-        if not isinstance(itos, list) or itos[:2] != [PAD, UNK]:
-            raise DataError("not a sentilab vocabulary: it must start with the <pad> and <unk> entries")
+        itos = data.get("itos") if isinstance(data, dict) else None
+        if not isinstance(itos, list) or itos[:2] != [PAD, UNK] or not all(isinstance(t, str) for t in itos):
+            raise DataError(
+                'not a sentilab vocabulary: expected {"itos": ["<pad>", "<unk>", ...tokens]}',
+                hint="write one with Vocabulary.save(path)",
+            )
         return cls(itos[2:])
 
     def save(self, path: str | Path) -> None:
@@ -139,5 +142,9 @@ class Vocabulary:
             return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
         except FileNotFoundError:
             raise DataError(f"vocabulary file {path} does not exist") from None
-        except json.JSONDecodeError as exc:
-            raise DataError(f"vocabulary file {path} is not valid JSON: {exc}") from None
+        except IsADirectoryError:
+            raise DataError(
+                f"vocabulary path {path} is a directory; give the vocab.json file in it"
+            ) from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DataError(f"vocabulary file {path} is not valid UTF-8 JSON: {exc}") from None
