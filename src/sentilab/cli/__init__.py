@@ -18,6 +18,8 @@ from sentilab.errors import SentilabError
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, str] = {
     "data": "sentilab.cli.data_cmds:data",
+    "audit": "sentilab.cli.audit_cmd:audit",
+    "explore": "sentilab.cli.explore_cmd:explore_command",
 }
 
 
