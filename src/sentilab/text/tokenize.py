@@ -18,16 +18,30 @@ Tokenizer = Callable[[str], list[str]]
 # The classic torchtext rules: lower-case, then twelve regex substitutions in order:
 #   '  -> " '  "    "  -> ""    .  -> " . "    <br /> -> " "    ,  -> " , "    (  -> " ( "
 #   )  -> " ) "     !  -> " ! " ?  -> " ? "    ;  -> " "        :  -> " "      \s+ -> " "
-# then split on spaces. The same result comes from one str.translate pass: every rule but <br /> maps one
-# character to a fixed string. Removing '"' first matters: it can join '<br" />' into '<br />'.
-_BASIC_TABLE = str.maketrans(
-    {"'": " ' ", ".": " . ", ",": " , ", "(": " ( ", ")": " ) ", "!": " ! ", "?": " ? ", ";": " ", ":": " "}
-)
+# then split on spaces. Every rule but <br /> maps one character to a fixed string made of that character and
+# spaces, so the rules commute and a chain of str.replace calls (each a C loop over the text) gives the same
+# tokens about 5x faster than the regex loop (benchmarks/bench_tokenize.py). str.translate with a dict looked
+# like the natural single pass but is barely faster than the regexes: it does a dict lookup per character.
+# Removing '"' first matters: it can join '<br" />' into '<br />'.
 
 
 def basic_english(text: str) -> list[str]:
-    """torchtext's ``basic_english``: the same tokens, computed in one translate pass instead of 12 regexes."""
-    return text.lower().replace('"', "").replace("<br />", " ").translate(_BASIC_TABLE).split()
+    """torchtext's ``basic_english``: the same tokens as its 12 regex substitutions, computed with str.replace."""
+    return (
+        text.lower()
+        .replace('"', "")
+        .replace("<br />", " ")
+        .replace("'", " ' ")
+        .replace(".", " . ")
+        .replace(",", " , ")
+        .replace("(", " ( ")
+        .replace(")", " ) ")
+        .replace("!", " ! ")
+        .replace("?", " ? ")
+        .replace(";", " ")
+        .replace(":", " ")
+        .split()
+    )
 
 
 # --------------------------------------------------------------------------- tweet
