@@ -1,0 +1,836 @@
+"""An LSTM sentiment classifier written from scratch in NumPy, and the training loop it shares with ``lstm``.
+
+Three parts, top to bottom:
+
+1. :class:`LSTMNetwork`: the network as plain arrays. Embedding -> ``num_layers`` stacked LSTM layers ->
+   linear head on the last hidden state; forward, backprop through time, Adam, clipping. No globals: every
+   array lives in the object or is passed in.
+2. :class:`RecurrentModel`: what both recurrent models (this one and the PyTorch ``lstm``) share:
+   normalizer + tokenizer, :class:`~sentilab.text.vocab.Vocabulary`, optional GloVe initialisation, batching,
+   the epoch loop with a progress bar and one line per epoch on stderr, early stopping on validation loss
+   with the best weights restored, ``history_``, and the stop on a non-finite loss.
+3. :class:`NumpyLSTMModel` (registry name ``numpy-lstm``): (2) driving (1).
+
+Notation (shapes in comments): B batch, T time steps, D input size (embedding dim or H below the first
+layer), H hidden size, K outputs (1 for two classes: a sigmoid; the number of classes otherwise: a softmax),
+V vocabulary size. Arrays are time-major, ``(T, B, ...)``, so that one time step is a contiguous block.
+
+Gate order is PyTorch's: input ``i``, forget ``f``, cell candidate ``g``, output ``o``, fused into one
+``4H``-wide pre-activation so each step is a single ``(B, H) @ (H, 4H)`` matmul::
+
+    z_t = x_t W_x + h_{t-1} W_h + b                     (B, 4H)
+    i = σ(z[:, 0:H])   f = σ(z[:, H:2H])   g = tanh(z[:, 2H:3H])   o = σ(z[:, 3H:4H])
+    c_t = f ⊙ c_{t-1} + i ⊙ g                           (B, H)
+    h_t = o ⊙ tanh(c_t)                                 (B, H)
+
+Padding: where the mask is 0 a step is skipped, i.e. ``h`` and ``c`` are carried through unchanged. So the
+final state is the state after the last real token whichever side the padding is on, and a text with no
+tokens at all ends in ``h = 0`` (the prediction is then the head's bias: the training prior, roughly).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+import warnings
+from typing import Any, Literal
+
+import numpy as np
+
+from sentilab.errors import ModelError
+from sentilab.models.base import SentimentModel
+from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
+from sentilab.text.tokenize import get_tokenizer
+from sentilab.text.vocab import Vocabulary
+
+BETA1, BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
+
+
+# =========================================================================== 1. the network
+def _sigmoid_(x: np.ndarray) -> np.ndarray:
+    """σ(x) = 1 / (1 + e^-x), in place. Via σ(x) = ½·tanh(½x) + ½: one transcendental call, no overflow."""
+    x *= 0.5
+    np.tanh(x, out=x)
+    x *= 0.5
+    x += 0.5
+    return x
+
+
+def _orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random (n, n) orthogonal matrix (QR of a Gaussian, signs fixed so it is uniformly distributed)."""
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def _glorot(rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
+    """Glorot/Xavier uniform: U(-a, a) with a = sqrt(6 / (fan_in + fan_out))."""
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+
+
+class LSTMNetwork:
+    """Embedding -> stacked LSTM -> linear head, in NumPy. Parameters live in one flat vector.
+
+    ``params[name]`` are views into ``self.theta`` and ``grads[name]`` views into ``self.grad`` (same layout),
+    so Adam and gradient clipping are a handful of whole-vector operations instead of a loop over arrays.
+    A frozen embedding is kept outside the flat vector: it is neither updated nor given a gradient.
+
+    Parameter names and shapes::
+
+        embedding      (V, D)      row 0 is padding (zeros)
+        lstm.{l}.W_x   (D_l, 4H)   D_0 = D, D_l = H above the first layer
+        lstm.{l}.W_h   (H, 4H)
+        lstm.{l}.b     (4H,)       one bias (PyTorch has two, b_ih + b_hh, that add up to this one)
+        head.W         (H, K)
+        head.b         (K,)
+    """
+
+    def __init__(
+        self,
+        embedding: np.ndarray,
+        *,
+        hidden_size: int,
+        num_layers: int,
+        n_outputs: int,
+        train_embedding: bool = True,
+        seed: int = 0,
+        dtype: Any = np.float32,
+    ):
+        self.dtype = np.dtype(dtype)
+        self.hidden_size, self.num_layers, self.n_outputs = hidden_size, num_layers, n_outputs
+        self.train_embedding = train_embedding
+        V, D = embedding.shape
+        H, K = hidden_size, n_outputs
+        shapes: dict[str, tuple[int, ...]] = {}
+        if train_embedding:
+            shapes["embedding"] = (V, D)
+        for layer in range(num_layers):
+            d_in = D if layer == 0 else H
+            shapes[f"lstm.{layer}.W_x"] = (d_in, 4 * H)
+            shapes[f"lstm.{layer}.W_h"] = (H, 4 * H)
+            shapes[f"lstm.{layer}.b"] = (4 * H,)
+        shapes["head.W"] = (H, K)
+        shapes["head.b"] = (K,)
+        self.shapes = shapes
+        size = sum(math.prod(s) for s in shapes.values())
+        self.theta = np.zeros(size, dtype=self.dtype)  # all trainable parameters, flat
+        self.grad = np.zeros(size, dtype=self.dtype)  # their gradients, same layout
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        offset = 0
+        for name, shape in shapes.items():
+            n = math.prod(shape)
+            self.params[name] = self.theta[offset : offset + n].reshape(shape)
+            self.grads[name] = self.grad[offset : offset + n].reshape(shape)
+            offset += n
+        if not train_embedding:
+            self.params["embedding"] = np.ascontiguousarray(embedding, dtype=self.dtype)
+        self._initialise(np.random.default_rng(seed), embedding)
+        # Adam state: first and second moments, and the step count for bias correction.
+        self.adam_m = np.zeros_like(self.theta)
+        self.adam_v = np.zeros_like(self.theta)
+        self.adam_t = 0
+        self._touched_rows: np.ndarray | None = None  # embedding rows with a non-zero gradient last step
+
+    def _initialise(self, rng: np.random.Generator, embedding: np.ndarray) -> None:
+        H = self.hidden_size
+        if self.train_embedding:
+            self.params["embedding"][...] = embedding
+        for layer in range(self.num_layers):
+            W_x, W_h, b = (self.params[f"lstm.{layer}.{n}"] for n in ("W_x", "W_h", "b"))
+            for gate in range(4):  # each gate's block gets its own Glorot / orthogonal init
+                block = slice(gate * H, (gate + 1) * H)
+                W_x[:, block] = _glorot(rng, W_x.shape[0], H)
+                W_h[:, block] = _orthogonal(rng, H)
+            b[...] = 0.0
+            b[H : 2 * H] = 1.0  # forget-gate bias 1: remember by default early in training (Jozefowicz 2015)
+        self.params["head.W"][...] = _glorot(rng, H, self.n_outputs)
+        self.params["head.b"][...] = 0.0
+
+    # ----------------------------------------------------------------- forward
+    def forward(self, ids: np.ndarray, mask: np.ndarray, *, keep_cache: bool = True):
+        """Logits (B, K) for token ids (B, T) with mask (B, T); also the cache backward needs."""
+        dt = self.dtype
+        E = self.params["embedding"]
+        ids_tb = np.ascontiguousarray(ids.T)  # (T, B)
+        m_tb = np.ascontiguousarray(mask.T)  # (T, B) bool
+        full = m_tb.all(axis=1)  # (T,) steps where no row is padding: the masking can be skipped
+        m_float = m_tb[:, :, None].astype(dt)  # (T, B, 1)
+        x = E[ids_tb]  # (T, B, D) embedding lookup
+        caches = []
+        for layer in range(self.num_layers):
+            W_x = self.params[f"lstm.{layer}.W_x"]
+            W_h = self.params[f"lstm.{layer}.W_h"]
+            b = self.params[f"lstm.{layer}.b"]
+            cache = _lstm_layer_forward(x, m_tb, m_float, full, W_x, W_h, b)
+            caches.append(cache)
+            x = cache["h"][1:]  # (T, B, H): this layer's outputs are the next layer's inputs
+        h_last = caches[-1]["h"][-1]  # (B, H) state after the last real token (masked steps carry it)
+        logits = h_last @ self.params["head.W"] + self.params["head.b"]  # (B, K)
+        cache = {"ids": ids_tb, "mask": m_tb, "m": m_float, "full": full, "layers": caches, "h_last": h_last}
+        return logits, (cache if keep_cache else None)
+
+    # ----------------------------------------------------------------- backward
+    def backward(self, d_logits: np.ndarray, cache: dict) -> None:
+        """Fill ``self.grads`` with dLoss/dparam given dLoss/dlogits (B, K)."""
+        g = self.grads
+        # head: logits = h_last W + b
+        np.matmul(cache["h_last"].T, d_logits, out=g["head.W"])  # (H, K) = (H, B) @ (B, K)
+        g["head.b"][...] = d_logits.sum(axis=0)  # (K,)
+        d_h_last = d_logits @ self.params["head.W"].T  # (B, H)
+        d_out: np.ndarray | None = None  # dLoss/d(outputs of the layer above), (T, B, H); None at the top
+        for layer in reversed(range(self.num_layers)):
+            need_dx = layer > 0 or self.train_embedding
+            d_out = _lstm_layer_backward(
+                cache["layers"][layer],
+                d_h_last if layer == self.num_layers - 1 else None,
+                d_out,
+                cache["m"],
+                cache["full"],
+                self.params[f"lstm.{layer}.W_x"],
+                self.params[f"lstm.{layer}.W_h"],
+                g[f"lstm.{layer}.W_x"],
+                g[f"lstm.{layer}.W_h"],
+                g[f"lstm.{layer}.b"],
+                need_dx,
+            )
+        if self.train_embedding:
+            # Scatter-add the input gradients onto the embedding rows that were looked up:
+            # dE[ids[t, b]] += dx[t, b]. Zero only the rows the previous step touched (dE is mostly zeros).
+            dE = g["embedding"]
+            if self._touched_rows is not None:
+                dE[self._touched_rows] = 0.0
+            ids = cache["ids"].ravel()
+            D = dE.shape[1]
+            np.add.at(dE, ids, d_out.reshape(-1, D))
+            self._touched_rows = np.unique(ids)
+
+    # ----------------------------------------------------------------- optimisation
+    def clip_gradients(self, max_norm: float) -> float:
+        """Scale all gradients together so their global L2 norm is at most ``max_norm``; return the norm."""
+        norm = float(np.sqrt(np.dot(self.grad, self.grad)))
+        if max_norm and norm > max_norm:
+            self.grad *= max_norm / (norm + 1e-12)
+        return norm
+
+    def adam_step(self, lr: float) -> None:
+        """One Adam update of every trainable parameter (Kingma & Ba 2015, with bias correction)::
+
+        m ← β1 m + (1-β1) g          v ← β2 v + (1-β2) g²
+        θ ← θ - lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε)
+        """
+        self.adam_t += 1
+        t = self.adam_t
+        g, m, v = self.grad, self.adam_m, self.adam_v
+        m *= BETA1
+        m += (1.0 - BETA1) * g
+        v *= BETA2
+        v += (1.0 - BETA2) * (g * g)
+        step_size = lr / (1.0 - BETA1**t)
+        denom = np.sqrt(v)
+        denom *= 1.0 / math.sqrt(1.0 - BETA2**t)
+        denom += ADAM_EPS
+        np.divide(m, denom, out=denom)
+        denom *= step_size
+        self.theta -= denom
+
+    # ----------------------------------------------------------------- state
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of every parameter (the frozen embedding included), by name."""
+        return {name: np.array(value, copy=True) for name, value in self.params.items()}
+
+    def load_state(self, arrays: dict[str, np.ndarray]) -> None:
+        for name, value in arrays.items():
+            if name not in self.params:
+                raise ModelError(f"unexpected weight {name!r} for this numpy-lstm configuration")
+            if self.params[name].shape != value.shape:
+                raise ModelError(
+                    f"weight {name!r} has shape {value.shape} but this configuration needs "
+                    f"{self.params[name].shape}"
+                )
+            self.params[name][...] = value
+
+
+def _lstm_layer_forward(x, m_tb, m_float, full, W_x, W_h, b) -> dict:
+    """One LSTM layer over all time steps.
+
+    x (T, B, D), m_tb (T, B) bool, m_float (T, B, 1), full (T,) bool; W_x (D, 4H), W_h (H, 4H), b (4H,).
+    Returns the cache: gates (T, B, 4H) after their nonlinearities, h and c (T+1, B, H) with the initial
+    zero state at index 0, tanh(c_t) (T, B, H), and x.
+    """
+    T, B, D = x.shape
+    H = W_h.shape[0]
+    dt = W_h.dtype
+    # Input projection for every step at once: (T*B, D) @ (D, 4H) -> (T, B, 4H), bias added once.
+    gates = (x.reshape(T * B, D) @ W_x).reshape(T, B, 4 * H)
+    gates += b
+    h = np.zeros((T + 1, B, H), dtype=dt)
+    c = np.zeros((T + 1, B, H), dtype=dt)
+    tanh_c = np.empty((T, B, H), dtype=dt)
+    recurrent = np.empty((B, 4 * H), dtype=dt)  # scratch for h_{t-1} W_h
+    c_new = np.empty((B, H), dtype=dt)
+    h_new = np.empty((B, H), dtype=dt)
+    scratch = np.empty((B, H), dtype=dt)
+    for t in range(T):
+        z = gates[t]  # (B, 4H) view: becomes [i | f | g | o] in place
+        np.matmul(h[t], W_h, out=recurrent)  # (B, H) @ (H, 4H)
+        z += recurrent
+        _sigmoid_(z[:, : 2 * H])  # i, f
+        np.tanh(z[:, 2 * H : 3 * H], out=z[:, 2 * H : 3 * H])  # g
+        _sigmoid_(z[:, 3 * H :])  # o
+        i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
+        # c_t = f ⊙ c_{t-1} + i ⊙ g ;  h_t = o ⊙ tanh(c_t)
+        if full[t]:
+            c_t, h_t = c[t + 1], h[t + 1]  # write straight into the cache
+        else:
+            c_t, h_t = c_new, h_new
+        np.multiply(f, c[t], out=c_t)
+        np.multiply(i, g, out=scratch)
+        c_t += scratch
+        np.tanh(c_t, out=tanh_c[t])
+        np.multiply(o, tanh_c[t], out=h_t)
+        if not full[t]:
+            # masked rows carry the previous state: h_t = h_{t-1} + m ⊙ (h_new - h_{t-1}), same for c
+            keep = m_tb[t][:, None]
+            np.copyto(c[t + 1], c[t])
+            np.copyto(c[t + 1], c_t, where=keep)
+            np.copyto(h[t + 1], h[t])
+            np.copyto(h[t + 1], h_t, where=keep)
+    return {"x": x, "gates": gates, "h": h, "c": c, "tanh_c": tanh_c}
+
+
+def _lstm_layer_backward(
+    cache, d_h_final, d_out, m_float, full, W_x, W_h, gW_x, gW_h, gb, need_dx
+) -> np.ndarray | None:
+    """Backprop through time for one layer; writes gW_x, gW_h, gb and returns dLoss/dx (T, B, D) or None.
+
+    ``d_h_final`` (B, H) is the gradient on the final state (top layer); ``d_out`` (T, B, H) the gradient on
+    every step's output (from the layer above). At each step, walking back from T-1 to 0::
+
+        dh = d_out[t] + dh_next                    gradient reaching h_t (from above and from step t+1)
+        do = dh ⊙ tanh(c_t)
+        dc = dc_next + dh ⊙ o ⊙ (1 - tanh²(c_t))   ← the same step's dh: h_t = o ⊙ tanh(c_t) depends on c_t
+        di = dc ⊙ g    dg = dc ⊙ i    df = dc ⊙ c_{t-1}
+        dz = [di ⊙ i(1-i) | df ⊙ f(1-f) | dg ⊙ (1-g²) | do ⊙ o(1-o)]       (B, 4H)
+        dh_next = dz W_hᵀ    dc_next = dc ⊙ f
+
+    On a masked step (m = 0) the state was carried, so dz = 0 there and dh, dc pass straight through:
+    dh_next = m ⊙ (dz W_hᵀ) + (1-m) ⊙ dh, likewise dc. The weight gradients are summed over all steps in
+    two large matmuls after the loop: dW_h = Σ_t h_{t-1}ᵀ dz_t, dW_x = Σ_t x_tᵀ dz_t.
+    """
+    gates, h, c, tanh_c, x = cache["gates"], cache["h"], cache["c"], cache["tanh_c"], cache["x"]
+    T, B, H4 = gates.shape
+    H = H4 // 4
+    dt = gates.dtype
+    dz_all = np.empty((T, B, H4), dtype=dt)
+    dh = np.zeros((B, H), dtype=dt) if d_h_final is None else np.array(d_h_final, dtype=dt)
+    dc = np.zeros((B, H), dtype=dt)
+    dc_t = np.empty((B, H), dtype=dt)
+    tmp = np.empty((B, H), dtype=dt)
+    dh_prev = np.empty((B, H), dtype=dt)
+    W_h_T = np.ascontiguousarray(W_h.T)  # (4H, H)
+    for t in reversed(range(T)):
+        if d_out is not None:
+            dh += d_out[t]
+        z = gates[t]
+        i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
+        dz = dz_all[t]
+        dz_i, dz_f, dz_g, dz_o = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H : 3 * H], dz[:, 3 * H :]
+        if full[t]:
+            dh_m = dh
+            np.copyto(dc_t, dc)
+        else:
+            m = m_float[t]  # (B, 1)
+            dh_m = dh * m
+            np.multiply(dc, m, out=dc_t)
+        tc = tanh_c[t]
+        # do = dh ⊙ tanh(c_t), then through σ: dz_o = do ⊙ o ⊙ (1 - o)
+        np.multiply(dh_m, tc, out=dz_o)
+        np.subtract(1.0, o, out=tmp)
+        tmp *= o
+        dz_o *= tmp
+        # dc += dh ⊙ o ⊙ (1 - tanh²(c_t))
+        np.multiply(tc, tc, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        tmp *= o
+        tmp *= dh_m
+        dc_t += tmp
+        # dz_i = dc ⊙ g ⊙ i(1-i)
+        np.subtract(1.0, i, out=tmp)
+        tmp *= i
+        tmp *= g
+        np.multiply(dc_t, tmp, out=dz_i)
+        # dz_f = dc ⊙ c_{t-1} ⊙ f(1-f)
+        np.subtract(1.0, f, out=tmp)
+        tmp *= f
+        tmp *= c[t]
+        np.multiply(dc_t, tmp, out=dz_f)
+        # dz_g = dc ⊙ i ⊙ (1 - g²)
+        np.multiply(g, g, out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        tmp *= i
+        np.multiply(dc_t, tmp, out=dz_g)
+        # to step t-1: dh_next = dz W_hᵀ, dc_next = dc ⊙ f (plus the carried part on masked rows)
+        np.matmul(dz, W_h_T, out=dh_prev)
+        if full[t]:
+            np.multiply(dc_t, f, out=dc)
+            dh, dh_prev = dh_prev, dh
+        else:
+            carry = 1.0 - m_float[t]
+            dh *= carry
+            dh += dh_prev
+            dc *= carry
+            dc_t *= f
+            dc += dc_t
+    flat_dz = dz_all.reshape(T * B, H4)
+    np.matmul(h[:-1].reshape(T * B, H).T, flat_dz, out=gW_h)  # Σ_t h_{t-1}ᵀ dz_t   (H, 4H)
+    np.matmul(x.reshape(T * B, -1).T, flat_dz, out=gW_x)  # Σ_t x_tᵀ dz_t       (D, 4H)
+    np.sum(flat_dz, axis=0, out=gb)  # (4H,)
+    if not need_dx:
+        return None
+    return (flat_dz @ W_x.T).reshape(T, B, -1)  # dx_t = dz_t W_xᵀ   (T, B, D)
+
+
+# --------------------------------------------------------------------------- losses on logits
+def logits_to_proba(logits: np.ndarray) -> np.ndarray:
+    """(B, K) logits -> (B, n_classes) probabilities: sigmoid when K == 1 (two classes), softmax otherwise."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.shape[1] == 1:
+        p = 1.0 / (1.0 + np.exp(-np.clip(logits[:, 0], -500, 500)))
+        return np.stack([1.0 - p, p], axis=1)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def loss_and_gradient(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of ``logits`` (B, K) against class indices ``y`` (B,), and dLoss/dlogits (B, K).
+
+    K == 1: binary cross-entropy with logits, ``max(x, 0) - x·y + log(1 + e^-|x|)`` (stable for any x);
+    gradient ``(σ(x) - y) / B``. K > 1: softmax cross-entropy; gradient ``(softmax(x) - onehot(y)) / B``.
+    """
+    B = logits.shape[0]
+    if logits.shape[1] == 1:
+        x = logits[:, 0]
+        yf = y.astype(logits.dtype)
+        loss = np.maximum(x, 0) - x * yf + np.log1p(np.exp(-np.abs(x)))
+        p = np.empty_like(x)
+        np.negative(x, out=p)
+        np.exp(np.clip(p, -80, 80), out=p)
+        p += 1.0
+        np.reciprocal(p, out=p)
+        grad = ((p - yf) / B)[:, None]
+        return float(loss.mean()), grad.astype(logits.dtype, copy=False)
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_p = shifted - log_z
+    loss = -log_p[np.arange(B), y].mean()
+    grad = np.exp(log_p)
+    grad[np.arange(B), y] -= 1.0
+    grad /= B
+    return float(loss), grad.astype(logits.dtype, copy=False)
+
+
+# =========================================================================== 2. the shared recurrent model
+_RECURRENT_HELP = {
+    "tokenizer": "tokenizer name (see `sentilab tokenizers`); 'tweet' keeps emoticons, #tags and don't whole",
+    "normalize": "normalization steps applied before tokenizing, in order (comma-separated)",
+    "max_vocab": "keep at most this many most frequent tokens (PAD and UNK come on top)",
+    "min_freq": "drop tokens seen fewer times; they become <unk>, which then gets trained too",
+    "max_len": "texts longer than this many tokens are truncated (see `keep`)",
+    "keep": "which tokens a truncated text keeps: 'last' (the end, next to the final state) or 'first'",
+    "embedding_dim": "size of the word vectors (default 100, or the GloVe file's size)",
+    "embeddings": "initialise embeddings from GloVe: a dataset (glove-6b-100d, offline) or a file path",
+    "freeze_embeddings": "keep the embeddings fixed during training (the classic GloVe setup)",
+    "hidden_size": "LSTM hidden state size",
+    "num_layers": "stacked LSTM layers",
+    "epochs": "maximum passes over the training data",
+    "batch_size": "texts per training step",
+    "lr": "Adam learning rate",
+    "clip_norm": "clip the global gradient norm to this (0 turns clipping off)",
+    "patience": "stop after this many epochs without a lower validation loss; the best epoch is restored",
+    "validation_fraction": "without explicit validation data, hold out this stratified share for early stopping "
+    "(0: no early stopping, keep the epoch with the lowest training loss)",
+    "seed": "random seed (initialisation, shuffling, held-out split): the same seed gives the same model",
+    "quiet": "no progress bar and no per-epoch lines on stderr",
+}
+
+
+class RecurrentModel(SentimentModel):
+    """Shared machinery of ``numpy-lstm`` and ``lstm``; subclasses implement the ``_net_*`` hooks."""
+
+    #: Padding side of training/prediction batches. The networks are correct either way (masks / packing);
+    #: tests flip it to prove that.
+    pad_side: str = "right"
+
+    # ----------------------------------------------------------------- backend hooks
+    def _net_build(self, n_outputs: int, embedding: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _net_train_step(self, ids: np.ndarray, mask: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """One optimisation step; returns the batch's mean loss and its logits (computed before the update)."""
+        raise NotImplementedError
+
+    def _net_logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _net_state(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _net_load_state(self, arrays: dict[str, np.ndarray]) -> None:
+        raise NotImplementedError
+
+    def _net_rebuild(self, arrays: dict[str, np.ndarray], n_outputs: int) -> None:
+        """Create the network from saved arrays (shapes say the sizes)."""
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- text -> ids
+    def _tokenize(self, texts: list[str]) -> list[list[str]]:
+        normalizer = Normalizer(self.normalize or ())
+        tokenizer = get_tokenizer(self.tokenizer)
+        return [tokenizer(normalizer(text)) for text in texts]
+
+    def _encode(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        return self.vocabulary_.encode_batch(
+            token_lists, max_len=self.max_len, pad_side=self.pad_side, keep=self.keep
+        )
+
+    @staticmethod
+    def _trim(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Drop the all-padding columns of a batch (a batch of short texts runs only as many steps as needed)."""
+        used = mask.any(axis=0)
+        if used.all():
+            return ids, mask
+        if not used.any():  # every text in the batch is empty: one (masked) step is enough
+            return ids[:, :1], mask[:, :1]
+        cols = np.flatnonzero(used)
+        return ids[:, cols[0] : cols[-1] + 1], mask[:, cols[0] : cols[-1] + 1]
+
+    # ----------------------------------------------------------------- checks
+    def _check_params(self) -> None:
+        def positive(name, value, kind=int):
+            if not isinstance(value, kind) or isinstance(value, bool) or not value > 0:
+                raise ModelError(f"{name} must be a positive {kind.__name__}, got {value!r}")
+
+        for name in ("hidden_size", "num_layers", "epochs", "batch_size", "max_len", "patience", "min_freq"):
+            positive(name, getattr(self, name))
+        if self.max_vocab is not None:
+            positive("max_vocab", self.max_vocab)
+        if self.embedding_dim is not None:
+            positive("embedding_dim", self.embedding_dim)
+        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
+            raise ModelError(f"lr must be a positive finite number, got {self.lr!r}")
+        if not (isinstance(self.clip_norm, (int, float)) and self.clip_norm >= 0):
+            raise ModelError(f"clip_norm must be >= 0 (0 turns clipping off), got {self.clip_norm!r}")
+        if not 0 <= self.validation_fraction < 1:
+            raise ModelError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
+        if self.keep not in ("first", "last"):
+            raise ModelError(f"keep must be 'first' or 'last', got {self.keep!r}")
+
+    # ----------------------------------------------------------------- fit
+    def _fit(self, texts, y, validation) -> None:
+        self._check_params()
+        rng = np.random.default_rng(self.seed)
+        n_classes = len(self.classes_)
+        if validation is None and self.validation_fraction > 0:
+            texts, y, validation = self._hold_out(texts, y, rng)
+        tokens = self._tokenize(texts)
+        self.vocabulary_ = Vocabulary.build(tokens, max_size=self.max_vocab, min_freq=self.min_freq)
+        embedding = self._initial_embedding(rng)
+        ids, mask = self._encode(tokens)
+        valid = None
+        if validation is not None:
+            v_ids, v_mask = self._encode(self._tokenize(validation[0]))
+            valid = (v_ids, v_mask, np.asarray(validation[1]))
+        self._net_build(1 if n_classes == 2 else n_classes, embedding)
+        self._train(ids, mask, np.asarray(y), valid, rng)
+
+    def _hold_out(self, texts, y, rng):
+        from sklearn.model_selection import train_test_split
+
+        n_valid = int(round(len(texts) * self.validation_fraction))
+        counts = np.bincount(y)
+        if n_valid < len(counts) or counts.min() < 2 or len(texts) - n_valid < len(counts):
+            raise ModelError(
+                f"validation_fraction={self.validation_fraction} of {len(texts)} texts is too few to hold out "
+                f"a validation set with every class in it (class counts: {counts.tolist()})",
+                hint="pass validation=(texts, labels), or set validation_fraction=0 to train without early "
+                "stopping",
+            )
+        seed = int(rng.integers(2**31))
+        train_idx, valid_idx = train_test_split(
+            np.arange(len(texts)), test_size=n_valid, stratify=y, random_state=seed
+        )
+        return (
+            [texts[i] for i in train_idx],
+            y[train_idx],
+            ([texts[i] for i in valid_idx], y[valid_idx]),
+        )
+
+    def _initial_embedding(self, rng) -> np.ndarray:
+        """(V, D) float32: GloVe rows (with seeded vectors for unknown words) or N(0, 0.4²); row 0 zeros."""
+        from sentilab.embeddings import OOV_SCALE, embedding_coverage, embedding_matrix, load_glove
+
+        self.embedding_coverage_ = None
+        if self.embeddings:
+            vectors = load_glove(self.embeddings, vocabulary=self.vocabulary_)
+            if self.embedding_dim is not None and self.embedding_dim != vectors.dim:
+                raise ModelError(
+                    f"embedding_dim={self.embedding_dim} but the vectors from {self.embeddings} have "
+                    f"{vectors.dim} dimensions",
+                    hint=f"set embedding_dim={vectors.dim} or leave it unset",
+                )
+            matrix = embedding_matrix(self.vocabulary_, vectors, self.seed)
+            coverage = embedding_coverage(self.vocabulary_, vectors)
+            self.embedding_coverage_ = {"words": coverage.words, "found": coverage.found, "oov": coverage.oov}
+            self._say(str(coverage))
+            return matrix
+        dim = self.embedding_dim or 100
+        matrix = (rng.standard_normal((len(self.vocabulary_), dim)) * OOV_SCALE).astype(np.float32)
+        matrix[0] = 0.0
+        return matrix
+
+    def _say(self, line: str) -> None:
+        if not self.quiet:
+            from tqdm import tqdm
+
+            tqdm.write(line, file=sys.stderr)
+
+    def _train(self, ids, mask, y, valid, rng) -> None:
+        from tqdm import tqdm
+
+        n = len(y)
+        history: dict[str, Any] = {"epoch": [], "train_loss": [], "train_acc": [], "seconds": []}
+        if valid is not None:
+            history.update(valid_loss=[], valid_acc=[])
+        monitor = "valid_loss" if valid is not None else "train_loss"
+        best_loss, best_state, best_epoch, bad_epochs = math.inf, self._net_state(), 0, 0
+        stopped = None
+        for epoch in range(1, self.epochs + 1):
+            started = time.perf_counter()
+            order = rng.permutation(n)
+            loss_sum, correct = 0.0, 0
+            bar = tqdm(
+                total=n,
+                desc=f"epoch {epoch}/{self.epochs}",
+                unit="text",
+                unit_scale=True,
+                leave=False,
+                file=sys.stderr,
+                disable=self.quiet,
+            )
+            with bar:
+                for start in range(0, n, self.batch_size):
+                    batch = order[start : start + self.batch_size]
+                    b_ids, b_mask = self._trim(ids[batch], mask[batch])
+                    loss, logits = self._net_train_step(b_ids, b_mask, y[batch])
+                    if not math.isfinite(loss):
+                        stopped = (
+                            f"training stopped at epoch {epoch}: the loss became {loss} (not finite); "
+                            f"kept the weights of epoch {best_epoch}"
+                            + (" (the initial weights)" if best_epoch == 0 else "")
+                        )
+                        break
+                    loss_sum += loss * len(batch)
+                    correct += int((_predicted(logits) == y[batch]).sum())
+                    bar.update(len(batch))
+            if stopped:
+                break
+            seconds = time.perf_counter() - started
+            history["epoch"].append(epoch)
+            history["train_loss"].append(loss_sum / n)
+            history["train_acc"].append(correct / n)
+            history["seconds"].append(seconds)
+            line = f"epoch {epoch}/{self.epochs}  train loss {loss_sum / n:.4f} acc {correct / n:.3f}"
+            if valid is not None:
+                v_loss, v_acc = self._evaluate(*valid)
+                history["valid_loss"].append(v_loss)
+                history["valid_acc"].append(v_acc)
+                line += f" | valid loss {v_loss:.4f} acc {v_acc:.3f}"
+            current = history[monitor][-1]
+            if not math.isfinite(current):
+                stopped = f"training stopped at epoch {epoch}: the {monitor.replace('_', ' ')} is {current}"
+                break
+            improved = current < best_loss
+            if improved:
+                best_loss, best_state, best_epoch, bad_epochs = current, self._net_state(), epoch, 0
+            else:
+                bad_epochs += 1
+            self._say(
+                f"{line}  ({seconds:.1f}s, {n / max(seconds, 1e-9):,.0f} texts/s){'  *' if improved else ''}"
+            )
+            if valid is not None and bad_epochs >= self.patience:
+                self._say(f"early stop: no lower validation loss for {self.patience} epochs")
+                break
+        self._net_load_state(best_state)
+        history["best_epoch"] = best_epoch
+        history["monitor"] = monitor
+        if stopped:
+            history["stopped"] = stopped
+            warnings.warn(stopped, RuntimeWarning, stacklevel=4)
+            self._say(f"warning: {stopped}")
+        elif best_epoch:
+            self._say(f"best epoch {best_epoch} restored ({monitor.replace('_', ' ')} {best_loss:.4f})")
+        self.history_ = history
+
+    def _evaluate(self, ids, mask, y) -> tuple[float, float]:
+        logits = self._logits_in_batches(ids, mask)
+        loss, _ = loss_and_gradient(logits.astype(np.float64), y)
+        return loss, float((_predicted(logits) == y).mean())
+
+    def _logits_in_batches(self, ids, mask, batch_size: int = 512) -> np.ndarray:
+        parts = []
+        for start in range(0, len(ids), batch_size):
+            b_ids, b_mask = self._trim(ids[start : start + batch_size], mask[start : start + batch_size])
+            parts.append(np.asarray(self._net_logits(b_ids, b_mask), dtype=np.float64))
+        return np.concatenate(parts)
+
+    # ----------------------------------------------------------------- predict / state
+    def predict(self, texts) -> np.ndarray:
+        # check first: the base class reads classes_ before predict_proba can raise NotFittedError
+        self._check_fitted()
+        return super().predict(texts)
+
+    def _predict_proba(self, texts):
+        ids, mask = self._encode(self._tokenize(texts))
+        return logits_to_proba(self._logits_in_batches(ids, mask))
+
+    def _get_state(self):
+        data = {"vocab": self.vocabulary_.to_dict(), "embedding_coverage": self.embedding_coverage_}
+        return self._net_state(), data
+
+    def _set_state(self, arrays, data):
+        self.vocabulary_ = Vocabulary.from_dict(data["vocab"])
+        self.embedding_coverage_ = data.get("embedding_coverage")
+        n_classes = len(self.classes_)
+        self._net_rebuild(arrays, 1 if n_classes == 2 else n_classes)
+
+
+def _predicted(logits: np.ndarray) -> np.ndarray:
+    logits = np.asarray(logits)
+    return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(axis=1)
+
+
+# =========================================================================== 3. numpy-lstm
+class NumpyLSTMModel(RecurrentModel):
+    """An LSTM written from scratch in NumPy: batched, masked, backprop through time, Adam.
+
+    Embedding (random, or GloVe: frozen or trainable) -> ``num_layers`` LSTM layers -> a sigmoid head for two
+    classes or a softmax head for more. Gradients are checked against finite differences and PyTorch in the
+    tests. ``dtype='float64'`` trades speed for precision.
+    """
+
+    name = "numpy-lstm"
+    param_help = {
+        **_RECURRENT_HELP,
+        "dtype": "float32 (fast) or float64 (exact enough for gradient checks)",
+    }
+
+    def __init__(
+        self,
+        *,
+        tokenizer: str = "tweet",
+        normalize: tuple[str, ...] = DEFAULT_STEPS,
+        max_vocab: int | None = 20_000,
+        min_freq: int = 2,
+        max_len: int = 100,
+        keep: Literal["first", "last"] = "last",
+        embedding_dim: int | None = None,
+        embeddings: str | None = None,
+        freeze_embeddings: bool = False,
+        hidden_size: int = 64,
+        num_layers: int = 1,
+        epochs: int = 10,
+        batch_size: int = 64,
+        lr: float = 0.002,
+        clip_norm: float = 5.0,
+        patience: int = 3,
+        validation_fraction: float = 0.1,
+        seed: int = 0,
+        dtype: Literal["float32", "float64"] = "float32",
+        quiet: bool = False,
+    ):
+        self.tokenizer = tokenizer
+        self.normalize = normalize
+        self.max_vocab = max_vocab
+        self.min_freq = min_freq
+        self.max_len = max_len
+        self.keep = keep
+        self.embedding_dim = embedding_dim
+        self.embeddings = embeddings
+        self.freeze_embeddings = freeze_embeddings
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.clip_norm = clip_norm
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.seed = seed
+        self.dtype = dtype
+        self.quiet = quiet
+
+    @classmethod
+    def contract_params(cls) -> dict[str, Any]:
+        return {
+            "min_freq": 1,
+            "embedding_dim": 16,
+            "hidden_size": 16,
+            "epochs": 40,
+            "batch_size": 8,
+            "lr": 0.02,
+            "validation_fraction": 0.0,
+            "quiet": True,
+        }
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        if self.dtype not in ("float32", "float64"):
+            raise ModelError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+
+    def _net_build(self, n_outputs, embedding):
+        self.network_ = LSTMNetwork(
+            embedding,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            n_outputs=n_outputs,
+            train_embedding=not self.freeze_embeddings,
+            seed=self.seed,
+            dtype=self.dtype,
+        )
+
+    def _net_train_step(self, ids, mask, y):
+        net = self.network_
+        logits, cache = net.forward(ids, mask)
+        loss, d_logits = loss_and_gradient(logits, y)
+        if not math.isfinite(loss):
+            return loss, logits
+        net.backward(d_logits, cache)
+        net.clip_gradients(self.clip_norm)
+        net.adam_step(self.lr)
+        return loss, logits
+
+    def _net_logits(self, ids, mask):
+        return self.network_.forward(ids, mask, keep_cache=False)[0]
+
+    def _net_state(self):
+        return self.network_.state()
+
+    def _net_load_state(self, arrays):
+        self.network_.load_state(arrays)
+
+    def _net_rebuild(self, arrays, n_outputs):
+        embedding = arrays.get("embedding")
+        if embedding is None or "head.W" not in arrays:
+            raise ModelError("the saved numpy-lstm weights lack 'embedding' or 'head.W'; re-save the model")
+        self.network_ = LSTMNetwork(
+            embedding,
+            hidden_size=arrays["head.W"].shape[0],
+            num_layers=sum(1 for k in arrays if k.endswith(".W_h")),
+            n_outputs=n_outputs,
+            train_embedding=not self.freeze_embeddings,
+            dtype=self.dtype,
+        )
+        self.network_.load_state(arrays)
