@@ -11,7 +11,10 @@ import importlib
 from sentilab.errors import unknown_choice
 
 #: name -> "module:Class". Keep the descriptions in each class's docstring.
-MODELS: dict[str, str] = {}
+MODELS: dict[str, str] = {
+    "numpy-lstm": "sentilab.models.numpy_lstm:NumpyLSTMModel",
+    "lstm": "sentilab.models.torch_lstm:TorchLSTMModel",
+}
 
 
 def get_model_class(name: str):
