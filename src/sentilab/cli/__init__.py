@@ -18,6 +18,7 @@ from sentilab.errors import SentilabError
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, str] = {
     "data": "sentilab.cli.data_cmds:data",
+    "serve": "sentilab.cli.serve_cmd:serve",
     "audit": "sentilab.cli.audit_cmd:audit",
     "explore": "sentilab.cli.explore_cmd:explore_command",
 }

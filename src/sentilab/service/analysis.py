@@ -1,0 +1,140 @@
+"""What the routes compute, as plain functions of a model's outputs (no HTTP here)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import numpy as np
+
+from sentilab.text.paragraphs import Paragraph, split_paragraphs
+
+
+def records(classes, proba: np.ndarray) -> list[dict[str, Any]]:
+    """``{"label", "score", "scores"}`` per row of ``proba`` (columns in ``classes`` order)."""
+    labels = [str(c) for c in classes]
+    best = np.argmax(proba, axis=1)
+    return [
+        {"label": labels[b], "score": float(row[b]), "scores": dict(zip(labels, map(float, row)))}
+        for b, row in zip(best, proba)
+    ]
+
+
+def paragraphs(document: str, words: int) -> list[Paragraph]:
+    return split_paragraphs(document, words=words)
+
+
+def analyze(paragraphs: list[Paragraph], classes, proba: np.ndarray) -> dict[str, Any]:
+    """Paragraph records and the document's aggregate, by the definitions of :mod:`sentilab.documents`.
+
+    Each paragraph's ``label`` is negative/neutral/positive (an exact tie for the top probability is
+    neutral) and its ``score`` is P(positive) - P(negative) in [-1, 1]; ``scores`` are the model's class
+    probabilities. The aggregate has the shares of the three labels, the mean score, and the label with the
+    largest share (a tie goes to the sign of the mean score, neutral when it is 0).
+    """
+    from sentilab.documents import POLARITIES, class_polarities, label_and_score
+
+    names = [str(c) for c in classes]
+    labels, scores = label_and_score(proba, class_polarities(classes))
+    out = [
+        {
+            "index": p.index,
+            "start": p.start,
+            "end": p.end,
+            "words": p.words,
+            "text": p.text,
+            "label": str(label),
+            "score": float(score),
+            "scores": dict(zip(names, map(float, row))),
+        }
+        for p, label, score, row in zip(paragraphs, labels, scores, proba)
+    ]
+    n = len(paragraphs)
+    shares = {polarity: float(np.sum(labels == polarity) / n) for polarity in POLARITIES}
+    mean_score = float(np.mean(scores))
+    top = max(shares.values())
+    leaders = [polarity for polarity in POLARITIES if shares[polarity] == top]
+    if len(leaders) == 1:
+        label = leaders[0]
+    else:
+        label = "positive" if mean_score > 0 else "negative" if mean_score < 0 else "neutral"
+    aggregate = {
+        "label": label,
+        "paragraphs": n,
+        "words": int(sum(p.words for p in paragraphs)),
+        "shares": shares,
+        "mean_score": mean_score,
+    }
+    return {"paragraphs": out, "aggregate": aggregate}
+
+
+def explain(model, text: str, target: str | None) -> dict[str, Any]:
+    """The prediction of ``text`` and each token's contribution to ``target`` (default: the predicted label)."""
+    [record] = records(model.classes_, model.predict_proba([text]))
+    target = target or record["label"]
+    explanation = model.contributions(text, target=target)
+    spans = align_tokens(text, [t["token"] for t in explanation["tokens"]])
+    tokens = [
+        {
+            "token": t["token"],
+            "contribution": float(t["contribution"]),
+            "start": span[0] if span else None,
+            "end": span[1] if span else None,
+        }
+        for t, span in zip(explanation["tokens"], spans)
+    ]
+    return {
+        **record,
+        "target": target,
+        "method": "linear",
+        "base": float(explanation["intercept"]),
+        "tokens": tokens,
+    }
+
+
+#: How far past the previous token the next one is looked for (characters); bounds the work per token.
+ALIGN_WINDOW = 200
+
+
+def _folded(text: str) -> str:
+    """``text`` lower-cased one code point at a time, so offsets into it are offsets into ``text``."""
+    return "".join(low if len(low := ch.lower()) == 1 else ch for ch in text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _loose_pattern(token: str) -> re.Pattern | None:
+    """A pattern that also finds ``token`` where normalization squeezed a repeated letter ("soo" in "soooo")."""
+    runs = re.findall(r"((.)\2*)", token)
+    if not runs:
+        return None
+    # The normalizer squeezes a letter repeated 3+ times to 2 ("soooo" -> "soo"): a doubled letter may be more.
+    return re.compile(
+        "".join(
+            f"{re.escape(ch)}{{2,}}" if len(run) == 2 and ch.isalpha() else re.escape(run) for run, ch in runs
+        )
+    )
+
+
+def align_tokens(text: str, tokens: list[str]) -> list[tuple[int, int] | None]:
+    """Where each (normalized) token is in ``text``: ``(start, end)`` code-point offsets, or None.
+
+    Tokens come out of a model's normalizer and tokenizer, lower-cased and sometimes changed ("soooo" ->
+    "soo", a URL -> "<url>"), so they are found in order, case-insensitively, each after the previous one and
+    within ``ALIGN_WINDOW`` characters; a repeated letter may repeat more in the text. A token that cannot be
+    found (a placeholder, an unescaped HTML entity) gets None and is shown without a position.
+    """
+    folded = _folded(text)
+    spans: list[tuple[int, int] | None] = []
+    at = 0
+    for token in tokens:
+        needle = _folded(token)
+        span = None
+        pattern = _loose_pattern(needle) if needle else None
+        match = pattern.search(folded, at, at + ALIGN_WINDOW + 4 * len(needle)) if pattern else None
+        if match:
+            span = match.span()
+        if span is not None:
+            at = span[1]
+        spans.append(span)
+    return spans

@@ -1,0 +1,114 @@
+"""Running the app under uvicorn: in the foreground (``sentilab serve``) or in a background thread (tests,
+benchmarks), on a socket bound up front so a busy port is a clear error and port 0 picks a free one."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+from sentilab.errors import SentilabError
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0: any free port), or a clear error."""
+    if not 0 <= port <= 65535:
+        raise SentilabError(f"port {port} is out of range; use 1-65535, or 0 for any free port")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise SentilabError(
+            f"cannot listen on host {host!r}: {exc.strerror}", hint="try --host 127.0.0.1"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise SentilabError(
+                f"port {port} on {host} is already in use",
+                hint="stop whatever uses it, or pick another: --port 8001",
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise SentilabError(
+                f"no permission to listen on port {port}", hint="ports below 1024 need root; use --port 8000"
+            ) from None
+        raise SentilabError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def make_server(app, *, access_log: bool = True, log_level: str = "info"):
+    import uvicorn
+
+    config = uvicorn.Config(
+        app,
+        access_log=access_log,
+        log_level=log_level,
+        timeout_graceful_shutdown=5,
+        # The body limit is enforced by the app itself (BodyLimitMiddleware), with a JSON error.
+        limit_concurrency=None,
+    )
+    return uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    app, *, host: str = "127.0.0.1", port: int = 0, ready_timeout: float = 120.0
+) -> Iterator[str]:
+    """Run ``app`` in a background thread; yield its base URL once ``GET /healthz`` answers 200; stop it after.
+
+    Readiness is polled (every 50 ms, at most ``ready_timeout`` seconds), never assumed after a sleep.
+    """
+    sock = bind(host, port)
+    server = make_server(app, access_log=False, log_level="warning")
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="sentilab-server", daemon=True
+    )
+    thread.start()
+    url = url_of(sock)
+    try:
+        wait_ready(url, ready_timeout, alive=thread.is_alive)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+
+
+def wait_ready(url: str, timeout: float, alive=lambda: True) -> None:
+    """Poll ``url/healthz`` until it answers 200, the server dies, or ``timeout`` seconds pass."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if not alive():
+                raise RuntimeError(f"the server at {url} stopped before it was ready ({last})")
+            try:
+                response = client.get(f"{url}/healthz")
+                if response.status_code == 200:
+                    return
+                last = f"HTTP {response.status_code}"
+            except httpx.TransportError as exc:
+                last = type(exc).__name__
+            time.sleep(0.05)  # poll interval; the loop is bounded by the deadline
+    raise TimeoutError(f"the server at {url} was not ready after {timeout:.0f} s ({last})")
+
+
+__all__ = ["bind", "make_server", "serve_in_thread", "url_of", "wait_ready"]

@@ -1,0 +1,258 @@
+// sentilab page: plain JavaScript, no build step, talks only to this server's /v1 API.
+// Offsets from the API count Unicode code points (Python str indices), so texts are sliced as
+// Array.from(text) (code points), never with text.slice (UTF-16 units).
+"use strict";
+
+const EXAMPLE = `Thank you. Thank you so much. It is wonderful to be here with all of you tonight, and I am proud and grateful for the love and support of this great city.
+
+Four years ago we made a promise. We promised better schools, safer streets and good jobs, and together we kept that promise. Our children are learning more, our families are stronger, and our future is brighter than it has ever been.
+
+But let us be honest. Too many people are still hurting. Factories have closed, wages are stuck, and too many families are afraid they will lose their homes. That is wrong, it is unfair, and it is a failure we must not accept.
+
+So tonight I ask you to join me. Let us build a country where hard work is rewarded and every child has a chance. Thank you, God bless you, and good night.`;
+
+const EXPLAIN_CONCURRENCY = 4;
+
+const $ = (id) => document.getElementById(id);
+const state = { limits: null, runId: 0 };
+
+function setStatus(message) { $("status").textContent = message; }
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message;
+  box.hidden = !message;
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  };
+  const response = await fetch(path, options);
+  let payload = null;
+  try { payload = await response.json(); } catch (_) { /* not JSON: handled below */ }
+  if (!response.ok) {
+    const error = payload && payload.error;
+    const err = new Error(error ? error.message : `HTTP ${response.status} from ${path}`);
+    err.status = response.status;
+    err.code = error ? error.code : "http_error";
+    throw err;
+  }
+  return payload;
+}
+
+function fmt(x, digits = 2) { return Number(x).toFixed(digits); }
+function signed(x, digits = 2) { return `${x > 0 ? "+" : x < 0 ? "−" : ""}${Math.abs(x).toFixed(digits)}`; }
+function pct(x) { return `${Math.round(100 * x)}%`; }
+function labelClass(label) {
+  return label === "positive" || label === "negative" ? `label-${label}` : "label-other";
+}
+
+function updateCharCount() {
+  const n = Array.from($("text-input").value).length;
+  const max = state.limits ? state.limits.max_document_chars : null;
+  $("char-count").textContent = max ? `${n.toLocaleString()} / ${max.toLocaleString()} characters`
+                                    : `${n.toLocaleString()} characters`;
+}
+
+async function loadModels() {
+  try {
+    const info = await api("/v1/models");
+    state.limits = info.limits;
+    const select = $("model-select");
+    select.replaceChildren(...info.models.map((m) => {
+      const option = document.createElement("option");
+      option.value = m.name;
+      option.textContent = `${m.name} (${m.type}: ${m.labels.join("/")})`;
+      option.dataset.labels = m.labels.join(",");
+      if (m.default) option.selected = true;
+      return option;
+    }));
+    $("words-input").value = info.paragraph_words;
+    updateCharCount();
+  } catch (err) {
+    showError(`Could not list the models: ${err.message}`);
+  }
+}
+
+function selectedLabels() {
+  const option = $("model-select").selectedOptions[0];
+  return option ? option.dataset.labels.split(",") : [];
+}
+
+// --------------------------------------------------------------------------------------------- rendering
+function renderVerdict(result) {
+  const agg = result.aggregate;
+  const label = $("result-label");
+  label.textContent = agg.label;
+  label.className = `label ${labelClass(agg.label)}`;
+  $("result-score").textContent = signed(agg.mean_score);
+  const parts = Object.entries(agg.shares)
+    .filter(([, share]) => share > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, share]) => `${pct(share)} ${name}`);
+  const n = agg.paragraphs;
+  $("result-summary").textContent =
+    `${n} paragraph${n === 1 ? "" : "s"} (${agg.words} words, about ${result.words} per paragraph): ` +
+    `${parts.join(", ")}. Score = P(positive) − P(negative), from −1 to +1.`;
+  const bar = $("share-bar");
+  bar.replaceChildren(...Object.entries(agg.shares).filter(([, s]) => s > 0).map(([name, share]) => {
+    const seg = document.createElement("span");
+    seg.className = name === "positive" || name === "negative" ? `share-${name}` : "share-other";
+    seg.style.width = `${100 * share}%`;
+    seg.title = `${name}: ${pct(share)}`;
+    return seg;
+  }));
+  bar.setAttribute("aria-label", `Share of paragraphs: ${parts.join(", ")}`);
+}
+
+function renderParagraphs(paragraphs) {
+  const items = paragraphs.map((p) => {
+    const li = document.createElement("li");
+    li.className = "paragraph";
+    li.id = `paragraph-${p.index}`;
+    li.dataset.index = p.index;
+    li.dataset.label = p.label;
+    li.dataset.score = p.score;
+    // Shade: faint for a balanced paragraph (score 0), strong for a certain one (|score| 1).
+    li.style.setProperty("--tint", (0.06 + 0.3 * Math.min(1, Math.abs(p.score))).toFixed(3));
+    const head = document.createElement("div");
+    head.className = "paragraph-head";
+    const strong = document.createElement("strong");
+    strong.className = "paragraph-label";
+    strong.textContent = p.label;
+    head.append(`¶ ${p.index + 1} · `, strong, ` ${signed(p.score)} · ${p.words} words`);
+    const text = document.createElement("p");
+    text.className = "paragraph-text";
+    text.textContent = p.text;
+    li.append(head, text);
+    return li;
+  });
+  $("paragraphs").replaceChildren(...items);
+}
+
+// Replace a paragraph's plain text with text + <mark> tokens (only tokens that matter are marked).
+function highlight(paragraph, explanation) {
+  const li = $(`paragraph-${paragraph.index}`);
+  if (!li) return [];
+  const located = explanation.tokens.filter((t) => t.start !== null && t.end !== null && t.contribution !== 0);
+  const strongest = Math.max(0, ...located.map((t) => Math.abs(t.contribution)));
+  if (strongest === 0) return [];
+  const chars = Array.from(paragraph.text);
+  const nodes = [];
+  let at = 0;
+  const marked = [];
+  for (const t of [...located].sort((a, b) => a.start - b.start)) {
+    const weight = Math.abs(t.contribution) / strongest;
+    if (weight < 0.1 || t.start < at) continue; // negligible, or overlapping an earlier mark
+    nodes.push(chars.slice(at, t.start).join(""));
+    const mark = document.createElement("mark");
+    mark.className = `token ${t.contribution > 0 ? "token-pos" : "token-neg"}`;
+    mark.dataset.contribution = t.contribution;
+    mark.dataset.token = t.token;
+    mark.style.setProperty("--strength", (0.2 + 0.6 * weight).toFixed(3));
+    mark.title = `${t.token}: ${t.contribution > 0 ? "+" : ""}${fmt(t.contribution, 3)}`;
+    mark.textContent = chars.slice(t.start, t.end).join("");
+    nodes.push(mark);
+    marked.push(t);
+    at = t.end;
+  }
+  nodes.push(chars.slice(at).join(""));
+  li.querySelector(".paragraph-text").replaceChildren(...nodes);
+  return marked;
+}
+
+function renderTopTokens(tokens) {
+  const best = new Map(); // token -> contribution with the largest magnitude
+  for (const t of tokens) {
+    const old = best.get(t.token);
+    if (old === undefined || Math.abs(t.contribution) > Math.abs(old)) best.set(t.token, t.contribution);
+  }
+  const sorted = [...best.entries()].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, 12);
+  $("top-tokens").replaceChildren(...sorted.map(([token, c]) => {
+    const li = document.createElement("li");
+    li.className = `token ${c > 0 ? "token-pos" : "token-neg"}`;
+    li.textContent = `${token} ${c > 0 ? "+" : ""}${fmt(c)}`;
+    return li;
+  }));
+}
+
+// --------------------------------------------------------------------------------------------- the run
+async function explainAll(run, paragraphs, model, target) {
+  const all = [];
+  let next = 0;
+  let failed = 0;
+  async function worker() {
+    while (next < paragraphs.length && run === state.runId) {
+      const p = paragraphs[next++];
+      try {
+        const explanation = await api("/v1/explain", { text: p.text, model, target });
+        if (run !== state.runId) return;
+        all.push(...highlight(p, explanation));
+      } catch (err) {
+        failed += 1;
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(EXPLAIN_CONCURRENCY, paragraphs.length) }, worker));
+  return { tokens: all, failed };
+}
+
+async function onSubmit(event) {
+  event.preventDefault();
+  const text = $("text-input").value;
+  showError("");
+  if (!text.trim()) {
+    showError("Paste or type some text first.");
+    $("text-input").focus();
+    return;
+  }
+  const run = ++state.runId;
+  const model = $("model-select").value || undefined;
+  const words = parseInt($("words-input").value, 10) || undefined;
+  const labels = selectedLabels();
+  // Explain towards "positive" when the model has it, so green always means positive-leaning words.
+  const target = labels.includes("positive") ? "positive" : undefined;
+  const results = $("results");
+  const button = $("analyze-button");
+  button.disabled = true;
+  results.setAttribute("aria-busy", "true");
+  setStatus("Analyzing…");
+  try {
+    const result = await api("/v1/analyze", { document: text, words, model });
+    if (run !== state.runId) return;
+    renderVerdict(result);
+    renderParagraphs(result.paragraphs);
+    $("top-tokens").replaceChildren();
+    $("legend-target").textContent = target || "the paragraph's label";
+    results.hidden = false;
+    setStatus(`Scored ${result.paragraphs.length} paragraph(s); finding the words that mattered…`);
+    const { tokens, failed } = await explainAll(run, result.paragraphs, model, target);
+    if (run !== state.runId) return;
+    renderTopTokens(tokens);
+    setStatus(`Done: ${result.paragraphs.length} paragraph(s), ${tokens.length} highlighted word(s)` +
+              (failed ? `; ${failed} paragraph(s) could not be explained` : "") + ".");
+  } catch (err) {
+    if (run !== state.runId) return;
+    showError(err.message);
+    setStatus("");
+  } finally {
+    if (run === state.runId) {
+      button.disabled = false;
+      results.setAttribute("aria-busy", "false");
+    }
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("analyze-form").addEventListener("submit", onSubmit);
+  $("text-input").addEventListener("input", updateCharCount);
+  $("example-button").addEventListener("click", () => {
+    $("text-input").value = EXAMPLE;
+    updateCharCount();
+    $("text-input").focus();
+  });
+  loadModels();
+});
