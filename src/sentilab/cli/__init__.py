@@ -20,7 +20,6 @@ COMMANDS: dict[str, str] = {
     "data": "sentilab.cli.data_cmds:data",
     "serve": "sentilab.cli.serve_cmd:serve",
     "audit": "sentilab.cli.audit_cmd:audit",
-    "audit": "sentilab.cli.audit_cmd:audit",
     "explore": "sentilab.cli.explore_cmd:explore_command",
 }
 
