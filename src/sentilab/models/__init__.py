@@ -12,6 +12,7 @@ from sentilab.errors import unknown_choice
 
 #: name -> "module:Class". Keep the descriptions in each class's docstring.
 MODELS: dict[str, str] = {
+    "encoder": "sentilab.models.encoder:EncoderModel",
     "numpy-lstm": "sentilab.models.numpy_lstm:NumpyLSTMModel",
     "lstm": "sentilab.models.torch_lstm:TorchLSTMModel",
 }
