@@ -3,6 +3,7 @@ models fail the negation tests, and every registered model kind can be audited."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -503,12 +504,15 @@ def test_charts_from_dataclasses_and_from_json():
     rows = [c for c in report.fairness.comparisons if c.dimension == "gender"]
     figure = plot_group_differences(rows)
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
-    assert labels == [
-        "female − male",
-        "female − male · anger",
-        "female − male · joy",
-        "female − male · no emotion",
-    ]
+    assert labels == ["all", "anger", "joy", "no emotion"]  # one pair: it is named in the title
+    assert figure.axes[0].get_title().startswith("gender: female − male")
+    several = rows + [dataclasses.replace(rows[0], group_a="nonbinary")]
+    labels = [t.get_text() for t in plot_group_differences(several).axes[0].get_yticklabels()]
+    assert (
+        labels[0] == "female − male"
+        and labels[1] == "female − male · anger"
+        and labels[-1] == "nonbinary − male"
+    )
     assert any(line.get_xdata()[0] == 0 for line in figure.axes[0].get_lines())  # the zero line
     as_json = json.loads(report.to_json())
     figure = plot_behaviour_failures(as_json["behaviour"]["tests"])

@@ -139,6 +139,9 @@ def test_without_a_model_the_default_model_is_audited(monkeypatch, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("model: default model (audit-toy")
     assert json.loads((tmp_path / "out" / "audit.json").read_text())["model"]["source"] == "default model"
+    as_json = run("audit", "--out", tmp_path / "out2", "--no-fairness", "--per-test", "10", "--json")
+    data = json.loads(as_json.stdout)
+    assert data["fairness"] is None and data == json.loads((tmp_path / "out2" / "audit.json").read_text())
 
 
 def test_without_a_model_and_no_default_model_says_what_to_do(monkeypatch, tmp_path):

@@ -136,13 +136,13 @@ def _report_body(report, figures: dict[str, object]) -> list[str]:
     if fairness is not None:
         level = f"{100 * fairness.confidence:g} %"
         body.append("<h2>Bias across groups of people</h2>")
-        matched = ", ".join(fairness.match_cols) or "nothing (independent samples)"
+        matched = " + ".join(fairness.match_cols) or "nothing (independent samples)"
         body.append(
             f"<p>{fairness.n_sentences:,} sentences from {escape(fairness.source)}. Sentences are matched on "
             f"{escape(matched)}; for each pair of groups the chart shows the mean score difference over matched "
             f"sentences (group a − group b) with a {level} percentile-bootstrap interval "
             f"({fairness.n_resamples:,} resamples of the matched units"
-            + (f" and of the persons in {escape(fairness.person_col)}" if fairness.person_col else "")
+            + (f" and of the persons (column {escape(fairness.person_col)})" if fairness.person_col else "")
             + ", seed "
             f"{fairness.seed}). A difference is <b>flagged</b> when its interval excludes 0. A negative value means "
             "the model scores group a more negatively than group b in otherwise identical sentences.</p>"
@@ -229,7 +229,9 @@ def write_audit(report, out: Path) -> dict[str, Path]:
         for dimension in report.fairness.group_cols:
             rows = [c for c in report.fairness.comparisons if c.dimension == dimension]
             if rows:
-                figures[f"fairness:{dimension}"] = plot_group_differences(rows)
+                figures[f"fairness:{dimension}"] = plot_group_differences(
+                    rows, confidence=report.fairness.confidence
+                )
     if report.behaviour is not None and report.behaviour.tests:
         figures["behaviour"] = plot_behaviour_failures(report.behaviour.tests)
     pngs: dict[str, object] = {}

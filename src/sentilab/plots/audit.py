@@ -26,21 +26,28 @@ def _get(item: Any, key: str) -> Any:
     return item[key] if isinstance(item, Mapping) else getattr(item, key)
 
 
-def plot_group_differences(comparisons: Sequence[Any], *, title: str | None = None, ax=None):
+def plot_group_differences(
+    comparisons: Sequence[Any], *, confidence: float = 0.95, title: str | None = None, ax=None
+):
     """Mean score difference (group a − group b) per pair and subset, with CI error bars and a zero line.
 
     ``comparisons`` are the :class:`~sentilab.audit.GroupComparison` rows of one dimension. A row whose
-    interval excludes 0 is drawn in red and marked with an asterisk.
+    interval excludes 0 is drawn in red and marked with an asterisk. With a single pair the pair goes in
+    the title and rows are labelled by subset; with several, each row names its pair.
     """
     rows = list(comparisons)
     if not rows:
         raise ValueError("no comparisons to plot")
-    figure, ax = new_axes(ax, figsize=(7.0, 0.9 + 0.38 * len(rows)))
+    pairs = list(dict.fromkeys(f"{_get(row, 'group_a')} − {_get(row, 'group_b')}" for row in rows))
+    figure, ax = new_axes(ax, figsize=(7.5, 1.2 + 0.38 * len(rows)))
     labels, y = [], []
     for index, row in enumerate(rows):
         pair = f"{_get(row, 'group_a')} − {_get(row, 'group_b')}"
         subset = _get(row, "subset")
-        labels.append(pair if subset == "all" else f"{pair} · {subset}")
+        if len(pairs) == 1:
+            labels.append(subset)
+        else:
+            labels.append(pair if subset == "all" else f"{pair} · {subset}")
         y.append(len(rows) - 1 - index)  # first row on top
         difference, low, high = _get(row, "difference"), _get(row, "ci_low"), _get(row, "ci_high")
         flagged = bool(_get(row, "significant"))
@@ -65,19 +72,13 @@ def plot_group_differences(comparisons: Sequence[Any], *, title: str | None = No
     ax.axvline(0.0, color="#222222", linewidth=1)
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    span = max(
-        [
-            abs(v)
-            for row in rows
-            for v in (_get(row, "ci_low"), _get(row, "ci_high"), _get(row, "difference"))
-            if v is not None
-        ]
-        + [1e-3]
-    )
+    values = [_get(row, key) for row in rows for key in ("ci_low", "ci_high", "difference")]
+    span = max([abs(v) for v in values if v is not None] + [1e-3])
     ax.set_xlim(-1.15 * span, 1.15 * span)
-    ax.set_xlabel("mean score difference (group a − group b), with 95 % CI")
+    ax.set_xlabel(f"mean score difference (group a − group b), {100 * confidence:g} % CI")
     dimension = _get(rows[0], "dimension")
-    ax.set_title(title or f"{dimension}: paired score differences (* = CI excludes 0)")
+    heading = f"{dimension}: {pairs[0]}" if len(pairs) == 1 else f"{dimension}: pairs of groups"
+    ax.set_title(title or f"{heading}\n(* = the interval excludes 0)", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     return figure
 
