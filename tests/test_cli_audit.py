@@ -61,9 +61,10 @@ def test_audit_of_a_real_bow_model(tmp_path):
     from sentilab.models import create_model
 
     create_model("bow").fit(SIX_TEXTS, SIX_LABELS).save(tmp_path / "bow")
-    result = run("audit", tmp_path / "bow", "--out", tmp_path / "out", *FAST)
+    result = run("audit", tmp_path / "bow", "--out", tmp_path / "out", *FAST, "--sample-units", "40")
     assert result.exit_code == 0, result.output
     assert "score = P(positive) - P(negative)" in result.output
+    assert "fairness: built-in templates, 2,400 sentences (40 sampled units)" in result.output
     data = json.loads((tmp_path / "out" / "audit.json").read_text())
     assert data["model"]["name"] == "bow" and len(data["behaviour"]["tests"]) == 11
 

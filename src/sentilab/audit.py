@@ -447,6 +447,7 @@ class FairnessAudit:
     n_resamples: int
     confidence: float
     seed: int
+    sample_units: int | None = None
     comparisons: list[GroupComparison] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -487,6 +488,7 @@ def audit_corpus(
     n_resamples: int = 2000,
     confidence: float = 0.95,
     seed: int = 0,
+    sample_units: int | None = None,
     positive_label: str | None = None,
     negative_label: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -503,6 +505,8 @@ def audit_corpus(
     * ``person_col``: who fills the slot (e.g. ``"Person"``); persons are resampled too (recommended).
       Each person must belong to one group per dimension.
     * ``by``: also report every comparison within each value of this column (e.g. ``"Emotion"``).
+    * ``sample_units``: score only this many matched units, drawn with ``seed`` (for slow models; the
+      intervals widen accordingly).
 
     The Equity Evaluation Corpus (Kiritchenko & Mohammad 2018) runs as::
 
@@ -540,16 +544,26 @@ def audit_corpus(
         raise DataError(f"confidence must be between 0 and 1 (for example 0.95), got {confidence}")
 
     score = score_map(model.classes_, positive_label=positive_label, negative_label=negative_label)
-    predictions = predict(
-        model, texts.tolist(), score, batch_size=batch_size, progress=progress, desc="fairness"
-    )
-    scores = predictions.scores
-
     if match_cols:
         keys = [_as_key(frame[column]).to_numpy() for column in match_cols]
         unit_codes = pd.MultiIndex.from_arrays(keys).factorize()[0]
     else:
         unit_codes = np.zeros(len(frame), dtype=np.int64)
+    if sample_units is not None:
+        if not match_cols:
+            raise DataError("sample_units needs match columns: it samples whole matched units")
+        if sample_units < 2:
+            raise DataError(f"sample_units must be at least 2, got {sample_units}")
+        n_units = int(unit_codes.max()) + 1
+        if sample_units < n_units:
+            # Whole units (every person of a template x word) are kept, so the design stays matched.
+            chosen = np.random.default_rng(seed).choice(n_units, size=sample_units, replace=False)
+            keep = np.isin(unit_codes, chosen)
+            frame, texts, unit_codes = frame[keep], texts[keep], unit_codes[keep]
+    predictions = predict(
+        model, texts.tolist(), score, batch_size=batch_size, progress=progress, desc="fairness"
+    )
+    scores = predictions.scores
     person_keys = _as_key(frame[person_col]) if person_col else None
     subsets: list[tuple[str, np.ndarray]] = [("all", np.ones(len(frame), dtype=bool))]
     if by:
@@ -570,6 +584,7 @@ def audit_corpus(
         n_resamples=n_resamples,
         confidence=confidence,
         seed=seed,
+        sample_units=sample_units,
     )
     for dimension in group_cols:
         groups_series = frame[dimension].astype("string")
@@ -682,6 +697,7 @@ def audit_fairness(
     n_resamples: int = 2000,
     confidence: float = 0.95,
     seed: int = 0,
+    sample_units: int | None = None,
     positive_label: str | None = None,
     negative_label: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -696,6 +712,7 @@ def audit_fairness(
         n_resamples=n_resamples,
         confidence=confidence,
         seed=seed,
+        sample_units=sample_units,
         positive_label=positive_label,
         negative_label=negative_label,
         batch_size=batch_size,
@@ -1158,6 +1175,7 @@ def audit(
     n_resamples: int = 2000,
     confidence: float = 0.95,
     seed: int = 0,
+    sample_units: int | None = None,
     n_per_test: int = 200,
     max_examples: int = 10,
     positive_label: str | None = None,
@@ -1179,7 +1197,9 @@ def audit(
     fairness_audit = None
     if fairness:
         if templates is None:
-            fairness_audit = audit_fairness(model, n_resamples=n_resamples, confidence=confidence, **common)
+            fairness_audit = audit_fairness(
+                model, n_resamples=n_resamples, confidence=confidence, sample_units=sample_units, **common
+            )
         else:
             if sentence_col is None or not group_cols:
                 raise DataError(
@@ -1195,6 +1215,7 @@ def audit(
                 by=by,
                 n_resamples=n_resamples,
                 confidence=confidence,
+                sample_units=sample_units,
                 source=templates_source,
                 **common,
             )

@@ -82,7 +82,9 @@ def summary_text(report) -> str:
     if fairness is not None:
         level = f"{100 * fairness.confidence:g} %"
         parts.append(
-            f"\nfairness: {fairness.source}, {fairness.n_sentences:,} sentences, "
+            f"\nfairness: {fairness.source}, {fairness.n_sentences:,} sentences"
+            + (f" ({fairness.sample_units} sampled units)" if fairness.sample_units else "")
+            + ", "
             f"{fairness.n_resamples:,} bootstrap resamples, {level} CI"
         )
         shown = [c for c in fairness.comparisons if c.subset == "all" or c.significant]
@@ -138,7 +140,9 @@ def _report_body(report, figures: dict[str, object]) -> list[str]:
         body.append("<h2>Bias across groups of people</h2>")
         matched = " + ".join(fairness.match_cols) or "nothing (independent samples)"
         body.append(
-            f"<p>{fairness.n_sentences:,} sentences from {escape(fairness.source)}. Sentences are matched on "
+            f"<p>{fairness.n_sentences:,} sentences from {escape(fairness.source)}"
+            + (f" ({fairness.sample_units} matched units sampled)" if fairness.sample_units else "")
+            + ". Sentences are matched on "
             f"{escape(matched)}; for each pair of groups the chart shows the mean score difference over matched "
             f"sentences (group a − group b) with a {level} percentile-bootstrap interval "
             f"({fairness.n_resamples:,} resamples of the matched units"
@@ -303,6 +307,12 @@ def write_audit(report, out: Path) -> dict[str, Path]:
     help="Seed for the bootstrap and the behaviour-test generator.",
 )
 @click.option(
+    "--sample-units",
+    type=click.IntRange(min=2),
+    help="Score only this many matched units (template x emotion word, every person kept), drawn with --seed: "
+    "a quicker audit for slow models, with wider intervals. [default: all]",
+)
+@click.option(
     "--per-test", default=200, show_default=True, type=click.IntRange(min=1), help="Cases per behaviour test."
 )
 @click.option(
@@ -322,7 +332,7 @@ def write_audit(report, out: Path) -> dict[str, Path]:
 @click.option("--json", "as_json", is_flag=True, help="Print audit.json to stdout instead of the summary.")
 def audit(
     model, out, templates, sentence_col, group_cols, match_cols, person_col, by, resamples, confidence, seed,
-    per_test, examples, fairness, behaviour, positive_label, negative_label, as_json,
+    sample_units, per_test, examples, fairness, behaviour, positive_label, negative_label, as_json,
 ):  # fmt: skip
     """Audit a model for bias across groups of people and for basic behaviour.
 
@@ -379,6 +389,7 @@ def audit(
         n_resamples=resamples,
         confidence=confidence,
         seed=seed,
+        sample_units=sample_units,
         n_per_test=per_test,
         max_examples=examples,
         positive_label=positive_label,
