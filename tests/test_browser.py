@@ -1,0 +1,193 @@
+"""The page in a real browser: ``sentilab serve`` in a subprocess on 127.0.0.1, headless Chromium (Debian's
+``chromium`` package, driven by Playwright) types a speech, clicks Analyze and checks what is rendered.
+
+``make test`` installs Chromium when it is missing and it runs as root (CI); elsewhere, without Chromium,
+these tests are skipped with the command that installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sentilab.models import create_model
+from tests.conftest import SIX_LABELS, SIX_TEXTS
+
+CHROMIUM = os.environ.get("SENTILAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+INSTALL_HINT = "install it with: sudo apt-get install -y chromium (make test does this when run as root)"
+
+if not os.access(CHROMIUM, os.X_OK):
+    pytest.skip(f"no Chromium at {CHROMIUM}; {INSTALL_HINT}", allow_module_level=True)
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install -e '.[dev]')"
+)
+pytest.importorskip("fastapi", reason="the service extra is not installed (pip install -e '.[service]')")
+
+TRAIN_TEXTS = [
+    *SIX_TEXTS,
+    "the meeting is on monday at noon",
+    "this is a table and a chair",
+    "the report has three pages",
+    "the bus leaves at nine",
+    "it is a phone with a screen",
+    "we read the list of items",
+]
+TRAIN_LABELS = [*SIX_LABELS, *["neutral"] * 6]
+SPEECH = (
+    "I love this city, it is wonderful and great. What a happy day, excellent people everywhere. "
+    "Best thing ever, I really like it here and I love you all.\n\n"
+    "But I hate what happened, it is terrible and awful. What a horrible sad day for the workers, "
+    "the worst thing ever, I really dislike it and it is disgusting.\n\n"
+    "The meeting is on monday at noon. The report has three pages and the bus leaves at nine."
+)
+READY_TIMEOUT_S = 60
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory):
+    """``sentilab serve`` with a small saved model on a free port; yields its URL once /healthz answers."""
+    from sentilab.service.server import wait_ready
+
+    model_dir = tmp_path_factory.mktemp("served") / "speeches"
+    create_model("bow", min_df=1, C=10.0).fit(TRAIN_TEXTS, TRAIN_LABELS).save(model_dir)
+    command = [sys.executable, "-m", "sentilab", "serve", "--model", str(model_dir), "--port", "0"]
+    command += ["--max-document-chars", "2000", "--no-access-log"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines: list[str] = []
+        url = None
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()  # the command prints its URL before it serves
+            if not line and process.poll() is not None:
+                break
+            lines.append(line)
+            found = re.search(r"serving speeches at (http://127\.0\.0\.1:\d+)/", line)
+            url = found.group(1) if found else None
+        assert url, f"sentilab serve printed no URL:\n{''.join(lines)}"
+        wait_ready(url, timeout=max(1.0, deadline - time.monotonic()), alive=lambda: process.poll() is None)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server_url):
+    """A fresh page on the served site that records every request and every browser-side error."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.requests_seen = []
+    page.errors_seen = []
+    page.on("request", lambda request: page.requests_seen.append(request.url))
+    page.on("pageerror", lambda exc: page.errors_seen.append(str(exc)))
+    page.on("console", lambda msg: page.errors_seen.append(msg.text) if msg.type == "error" else None)
+    page.goto(server_url + "/")
+    # Locator waits only: the page's Content-Security-Policy forbids the eval behind wait_for_function.
+    sync_api.expect(page.locator("#model-select option").first).to_be_attached()
+    yield page
+    context.close()
+
+
+def analyze(page, text: str, words: int | None = None) -> None:
+    page.get_by_label("Text or speech").fill(text)
+    if words is not None:
+        page.get_by_label("Words per paragraph").fill(str(words))
+    button = page.get_by_role("button", name="Analyze")
+    button.click()  # the submit handler disables the button before its first await
+    sync_api.expect(button).to_be_enabled()  # enabled again: the analysis and explanations are finished
+    sync_api.expect(page.locator("#results")).to_have_attribute("aria-busy", "false")
+
+
+def test_a_speech_is_shaded_by_paragraph_with_the_pushing_words_highlighted(page, server_url):
+    assert page.locator("#model-select").input_value() == "speeches"
+    analyze(page, SPEECH, words=30)
+
+    assert page.locator("#error").is_hidden()
+    assert page.locator("#results").is_visible()
+    paragraphs = page.locator("#paragraphs > li.paragraph")
+    assert paragraphs.count() == 3
+    assert [paragraphs.nth(i).get_attribute("data-label") for i in range(3)] == [
+        "positive",
+        "negative",
+        "neutral",
+    ]
+    # Every paragraph's text is shown whole, and together they are the speech.
+    shown = [paragraphs.nth(i).locator(".paragraph-text").inner_text() for i in range(3)]
+    assert " ".join(shown).split() == SPEECH.split()
+    # Shading: the surer the paragraph, the stronger its tint (the neutral one has a score near 0).
+    styles = [paragraphs.nth(i).get_attribute("style") for i in range(3)]
+    tints = [float(re.search(r"--tint:\s*([\d.]+)", style).group(1)) for style in styles]
+    assert min(tints[0], tints[1]) > tints[2]
+
+    label = page.locator("#result-label")
+    assert label.inner_text() == "positive"  # a three-way tie of shares, broken by the positive mean score
+    assert "label-positive" in label.get_attribute("class")
+    assert re.fullmatch(r"[+−]\d\.\d\d", page.locator("#result-score").inner_text())
+    assert page.locator("#result-summary").inner_text().startswith("3 paragraphs")
+
+    positive_words = paragraphs.nth(0).locator("mark.token-pos").all_inner_texts()
+    negative_words = paragraphs.nth(1).locator("mark.token-neg").all_inner_texts()
+    assert "love" in positive_words and "wonderful" in positive_words
+    assert {"hate", "terrible"} & set(negative_words)
+    assert (
+        paragraphs.nth(0).locator("mark.token-neg").count()
+        <= paragraphs.nth(0).locator("mark.token-pos").count()
+    )
+    assert page.locator("#top-tokens li").count() > 0
+    assert "Done: 3 paragraph(s)" in page.locator("#status").inner_text()
+
+    assert page.errors_seen == []
+    outside = [
+        url for url in page.requests_seen if not url.startswith(server_url) and not url.startswith("data:")
+    ]
+    assert outside == [], "the page must load nothing from the internet"
+
+
+def test_a_short_text_is_one_paragraph(page):
+    analyze(page, "What a horrible, awful day. I hate it.")
+    assert page.locator("#paragraphs > li.paragraph").count() == 1
+    assert page.locator("#result-label").inner_text() == "negative"
+    assert "hate" in page.locator("#paragraphs mark.token-neg").all_inner_texts()
+    assert page.errors_seen == []
+
+
+def test_errors_are_shown_not_thrown(page):
+    analyze(page, "   ")
+    assert page.locator("#error").inner_text() == "Paste or type some text first."
+    assert page.locator("#results").is_hidden()
+
+    analyze(page, "word " * 401)  # 2,005 characters: over the server's --max-document-chars 2000
+    message = page.locator("#error").inner_text()
+    assert "the document has 2,005 characters; the limit is 2,000 characters per document" in message
+    assert "max_document_chars" in message
+    assert page.errors_seen == [] or all("413" in error for error in page.errors_seen)
