@@ -85,12 +85,12 @@ def test_matches_torch_lstm_outputs_and_gradients_in_float64():
     head = torch.nn.Linear(H, K, dtype=torch.float64)
     with torch.no_grad():
         for layer in range(layers):
-            # ours: x W_x with W_x (D, 4H), gates [i f g o]; torch: x W_ihᵀ with W_ih (4H, D), same gate order
-            getattr(lstm, f"weight_ih_l{layer}").copy_(torch.tensor(net.params[f"lstm.{layer}.W_x"].T))
-            getattr(lstm, f"weight_hh_l{layer}").copy_(torch.tensor(net.params[f"lstm.{layer}.W_h"].T))
+            # the same layout as torch: W_ih (4H, D), W_hh (4H, H), gate rows [i f g o]
+            getattr(lstm, f"weight_ih_l{layer}").copy_(torch.tensor(net.params[f"lstm.{layer}.W_ih"]))
+            getattr(lstm, f"weight_hh_l{layer}").copy_(torch.tensor(net.params[f"lstm.{layer}.W_hh"]))
             getattr(lstm, f"bias_ih_l{layer}").copy_(torch.tensor(net.params[f"lstm.{layer}.b"]))
             getattr(lstm, f"bias_hh_l{layer}").zero_()  # torch's two biases add up to our one
-        head.weight.copy_(torch.tensor(net.params["head.W"].T))
+        head.weight.copy_(torch.tensor(net.params["head.W"]))
         head.bias.copy_(torch.tensor(net.params["head.b"]))
 
     # torch packs right-aligned sequences: move each row's tokens to the front; the empty row gets one
@@ -114,15 +114,16 @@ def test_matches_torch_lstm_outputs_and_gradients_in_float64():
     g = net.grads
     np.testing.assert_allclose(g["embedding"], embedding.weight.grad.numpy(), atol=1e-12)
     for layer in range(layers):
-        np.testing.assert_allclose(
-            g[f"lstm.{layer}.W_x"].T, getattr(lstm, f"weight_ih_l{layer}").grad, atol=1e-12
-        )
-        np.testing.assert_allclose(
-            g[f"lstm.{layer}.W_h"].T, getattr(lstm, f"weight_hh_l{layer}").grad, atol=1e-12
-        )
-        np.testing.assert_allclose(g[f"lstm.{layer}.b"], getattr(lstm, f"bias_ih_l{layer}").grad, atol=1e-12)
-        np.testing.assert_allclose(g[f"lstm.{layer}.b"], getattr(lstm, f"bias_hh_l{layer}").grad, atol=1e-12)
-    np.testing.assert_allclose(g["head.W"].T, head.weight.grad, atol=1e-12)
+        for ours, theirs in [
+            ("W_ih", "weight_ih"),
+            ("W_hh", "weight_hh"),
+            ("b", "bias_ih"),
+            ("b", "bias_hh"),
+        ]:
+            np.testing.assert_allclose(
+                g[f"lstm.{layer}.{ours}"], getattr(lstm, f"{theirs}_l{layer}").grad, atol=1e-12
+            )
+    np.testing.assert_allclose(g["head.W"], head.weight.grad, atol=1e-12)
     np.testing.assert_allclose(g["head.b"], head.bias.grad, atol=1e-12)
 
 

@@ -11,17 +11,20 @@ Three parts, top to bottom:
    with the best weights restored, ``history_``, and the stop on a non-finite loss.
 3. :class:`NumpyLSTMModel` (registry name ``numpy-lstm``): (2) driving (1).
 
-Notation (shapes in comments): B batch, T time steps, D input size (embedding dim or H below the first
+Notation (shapes in comments): B batch, T time steps, D input size (embedding dim, or H above the first
 layer), H hidden size, K outputs (1 for two classes: a sigmoid; the number of classes otherwise: a softmax),
-V vocabulary size. Arrays are time-major, ``(T, B, ...)``, so that one time step is a contiguous block.
+V vocabulary size. Activations are stored time-major and feature-major, ``(T, features, B)``, so that one
+time step is a contiguous block and each gate is a contiguous (H, B) block within it.
 
-Gate order is PyTorch's: input ``i``, forget ``f``, cell candidate ``g``, output ``o``, fused into one
-``4H``-wide pre-activation so each step is a single ``(B, H) @ (H, 4H)`` matmul::
+Gate order and weight layout are PyTorch's (input ``i``, forget ``f``, cell candidate ``g``, output ``o``),
+fused into one ``4H``-row pre-activation so that each step is a single ``(4H, H) @ (H, B)`` matmul, and the
+input part of every step is computed before the loop in one call::
 
-    z_t = x_t W_x + h_{t-1} W_h + b                     (B, 4H)
-    i = σ(z[:, 0:H])   f = σ(z[:, H:2H])   g = tanh(z[:, 2H:3H])   o = σ(z[:, 3H:4H])
-    c_t = f ⊙ c_{t-1} + i ⊙ g                           (B, H)
-    h_t = o ⊙ tanh(c_t)                                 (B, H)
+    z_t = W_ih x_t + W_hh h_{t-1} + b                   (4H, B)
+    i = σ(z[0:H])   f = σ(z[H:2H])   g = tanh(z[2H:3H])   o = σ(z[3H:4H])
+    c_t = f ⊙ c_{t-1} + i ⊙ g                           (H, B)
+    h_t = o ⊙ tanh(c_t)                                 (H, B)
+    logits = W_head h_T + b_head                        (K, B), returned as (B, K)
 
 Padding: where the mask is 0 a step is skipped, i.e. ``h`` and ``c`` are carried through unchanged. So the
 final state is the state after the last real token whichever side the padding is on, and a text with no
@@ -76,14 +79,18 @@ class LSTMNetwork:
     so Adam and gradient clipping are a handful of whole-vector operations instead of a loop over arrays.
     A frozen embedding is kept outside the flat vector: it is neither updated nor given a gradient.
 
-    Parameter names and shapes::
+    Parameter names and shapes follow ``torch.nn.LSTM`` / ``nn.Linear`` (so weights copy over one to one)::
 
-        embedding      (V, D)      row 0 is padding (zeros)
-        lstm.{l}.W_x   (D_l, 4H)   D_0 = D, D_l = H above the first layer
-        lstm.{l}.W_h   (H, 4H)
-        lstm.{l}.b     (4H,)       one bias (PyTorch has two, b_ih + b_hh, that add up to this one)
-        head.W         (H, K)
-        head.b         (K,)
+        embedding       (V, D)      row 0 is padding (zeros)
+        lstm.{l}.W_ih   (4H, D_l)   D_0 = D, D_l = H above the first layer; rows are gates [i f g o]
+        lstm.{l}.W_hh   (4H, H)
+        lstm.{l}.b      (4H,)       one bias (PyTorch has two, b_ih + b_hh, that add up to this one)
+        head.W          (K, H)
+        head.b          (K,)
+
+    Activations are stored feature-major, ``(T, features, B)``: then each gate's rows of ``z_t`` (4H, B) are
+    one contiguous (H, B) block, and every elementwise operation below runs on contiguous memory (strided
+    gate slices of a (B, 4H) layout made those operations about five times slower).
     """
 
     def __init__(
@@ -107,10 +114,10 @@ class LSTMNetwork:
             shapes["embedding"] = (V, D)
         for layer in range(num_layers):
             d_in = D if layer == 0 else H
-            shapes[f"lstm.{layer}.W_x"] = (d_in, 4 * H)
-            shapes[f"lstm.{layer}.W_h"] = (H, 4 * H)
+            shapes[f"lstm.{layer}.W_ih"] = (4 * H, d_in)
+            shapes[f"lstm.{layer}.W_hh"] = (4 * H, H)
             shapes[f"lstm.{layer}.b"] = (4 * H,)
-        shapes["head.W"] = (H, K)
+        shapes["head.W"] = (K, H)
         shapes["head.b"] = (K,)
         self.shapes = shapes
         size = sum(math.prod(s) for s in shapes.values())
@@ -131,84 +138,100 @@ class LSTMNetwork:
         self.adam_m = np.zeros_like(self.theta)
         self.adam_v = np.zeros_like(self.theta)
         self.adam_t = 0
-        self._touched_rows: np.ndarray | None = None  # embedding rows with a non-zero gradient last step
+        self._touched_rows: np.ndarray | None = None  # embedding rows given a gradient by the last step
 
     def _initialise(self, rng: np.random.Generator, embedding: np.ndarray) -> None:
         H = self.hidden_size
         if self.train_embedding:
             self.params["embedding"][...] = embedding
         for layer in range(self.num_layers):
-            W_x, W_h, b = (self.params[f"lstm.{layer}.{n}"] for n in ("W_x", "W_h", "b"))
+            W_ih, W_hh, b = (self.params[f"lstm.{layer}.{n}"] for n in ("W_ih", "W_hh", "b"))
             for gate in range(4):  # each gate's block gets its own Glorot / orthogonal init
-                block = slice(gate * H, (gate + 1) * H)
-                W_x[:, block] = _glorot(rng, W_x.shape[0], H)
-                W_h[:, block] = _orthogonal(rng, H)
+                rows = slice(gate * H, (gate + 1) * H)
+                W_ih[rows] = _glorot(rng, H, W_ih.shape[1])
+                W_hh[rows] = _orthogonal(rng, H)
             b[...] = 0.0
             b[H : 2 * H] = 1.0  # forget-gate bias 1: remember by default early in training (Jozefowicz 2015)
-        self.params["head.W"][...] = _glorot(rng, H, self.n_outputs)
+        self.params["head.W"][...] = _glorot(rng, self.n_outputs, H)
         self.params["head.b"][...] = 0.0
 
     # ----------------------------------------------------------------- forward
     def forward(self, ids: np.ndarray, mask: np.ndarray, *, keep_cache: bool = True):
-        """Logits (B, K) for token ids (B, T) with mask (B, T); also the cache backward needs."""
-        dt = self.dtype
-        E = self.params["embedding"]
+        """Logits (B, K) for token ids (B, T) and mask (B, T), and the cache that :meth:`backward` needs."""
         ids_tb = np.ascontiguousarray(ids.T)  # (T, B)
         m_tb = np.ascontiguousarray(mask.T)  # (T, B) bool
-        full = m_tb.all(axis=1)  # (T,) steps where no row is padding: the masking can be skipped
-        m_float = m_tb[:, :, None].astype(dt)  # (T, B, 1)
-        x = E[ids_tb]  # (T, B, D) embedding lookup
-        caches = []
+        full = m_tb.all(axis=1)  # (T,) steps where no text is padding: masking can be skipped there
+        m_float = m_tb[:, None, :].astype(self.dtype)  # (T, 1, B)
+        # embedding lookup, then feature-major: (T, B, D) -> (T, D, B)
+        x = np.ascontiguousarray(self.params["embedding"][ids_tb].transpose(0, 2, 1))
+        layers = []
         for layer in range(self.num_layers):
-            W_x = self.params[f"lstm.{layer}.W_x"]
-            W_h = self.params[f"lstm.{layer}.W_h"]
-            b = self.params[f"lstm.{layer}.b"]
-            cache = _lstm_layer_forward(x, m_tb, m_float, full, W_x, W_h, b)
-            caches.append(cache)
-            x = cache["h"][1:]  # (T, B, H): this layer's outputs are the next layer's inputs
-        h_last = caches[-1]["h"][-1]  # (B, H) state after the last real token (masked steps carry it)
-        logits = h_last @ self.params["head.W"] + self.params["head.b"]  # (B, K)
-        cache = {"ids": ids_tb, "mask": m_tb, "m": m_float, "full": full, "layers": caches, "h_last": h_last}
-        return logits, (cache if keep_cache else None)
+            cache = _lstm_layer_forward(
+                x,
+                m_tb,
+                full,
+                self.params[f"lstm.{layer}.W_ih"],
+                self.params[f"lstm.{layer}.W_hh"],
+                self.params[f"lstm.{layer}.b"],
+            )
+            layers.append(cache)
+            x = cache["h"][1:]  # (T, H, B): this layer's outputs are the next layer's inputs
+        h_last = layers[-1]["h"][-1]  # (H, B): the state after the last real token (masked steps carry it)
+        logits = (self.params["head.W"] @ h_last).T + self.params["head.b"]  # (B, K) = ((K, H) @ (H, B))ᵀ
+        if not keep_cache:
+            return logits, None
+        return logits, {"ids": ids_tb, "m": m_float, "full": full, "layers": layers, "h_last": h_last}
 
     # ----------------------------------------------------------------- backward
     def backward(self, d_logits: np.ndarray, cache: dict) -> None:
-        """Fill ``self.grads`` with dLoss/dparam given dLoss/dlogits (B, K)."""
+        """Fill ``self.grads`` with dLoss/dparam, given dLoss/dlogits (B, K) and the forward cache."""
         g = self.grads
-        # head: logits = h_last W + b
-        np.matmul(cache["h_last"].T, d_logits, out=g["head.W"])  # (H, K) = (H, B) @ (B, K)
-        g["head.b"][...] = d_logits.sum(axis=0)  # (K,)
-        d_h_last = d_logits @ self.params["head.W"].T  # (B, H)
-        d_out: np.ndarray | None = None  # dLoss/d(outputs of the layer above), (T, B, H); None at the top
+        d_logits = np.ascontiguousarray(d_logits, dtype=self.dtype)
+        # head: logits = h_lastᵀ Wᵀ + b
+        np.matmul(d_logits.T, cache["h_last"].T, out=g["head.W"])  # (K, H) = (K, B) @ (B, H)
+        np.sum(d_logits, axis=0, out=g["head.b"])  # (K,)
+        d_h_last = self.params["head.W"].T @ d_logits.T  # (H, B) = (H, K) @ (K, B)
+        d_out: np.ndarray | None = None  # dLoss/d(outputs of the layer above), (T, D_l, B)
         for layer in reversed(range(self.num_layers)):
-            need_dx = layer > 0 or self.train_embedding
             d_out = _lstm_layer_backward(
                 cache["layers"][layer],
                 d_h_last if layer == self.num_layers - 1 else None,
                 d_out,
                 cache["m"],
                 cache["full"],
-                self.params[f"lstm.{layer}.W_x"],
-                self.params[f"lstm.{layer}.W_h"],
-                g[f"lstm.{layer}.W_x"],
-                g[f"lstm.{layer}.W_h"],
+                self.params[f"lstm.{layer}.W_ih"],
+                self.params[f"lstm.{layer}.W_hh"],
+                g[f"lstm.{layer}.W_ih"],
+                g[f"lstm.{layer}.W_hh"],
                 g[f"lstm.{layer}.b"],
-                need_dx,
+                need_dx=layer > 0 or self.train_embedding,
             )
         if self.train_embedding:
-            # Scatter-add the input gradients onto the embedding rows that were looked up:
-            # dE[ids[t, b]] += dx[t, b]. Zero only the rows the previous step touched (dE is mostly zeros).
-            dE = g["embedding"]
-            if self._touched_rows is not None:
-                dE[self._touched_rows] = 0.0
-            ids = cache["ids"].ravel()
-            D = dE.shape[1]
-            np.add.at(dE, ids, d_out.reshape(-1, D))
-            self._touched_rows = np.unique(ids)
+            self._embedding_gradient(cache["ids"], d_out)
+
+    def _embedding_gradient(self, ids_tb: np.ndarray, dx: np.ndarray) -> None:
+        """dE[ids[t, b]] += dx[t, :, b], summing over repeated tokens.
+
+        A sparse (unique tokens x T·B) 0/1 matrix times the (T·B, D) gradients sums the repeats in C;
+        np.add.at does the same about five times slower. Only the rows the previous step touched are zeroed
+        (dE is mostly zeros).
+        """
+        from scipy.sparse import csr_matrix
+
+        dE = self.grads["embedding"]
+        if self._touched_rows is not None:
+            dE[self._touched_rows] = 0.0
+        flat_ids = ids_tb.ravel()  # (T·B,)
+        rows = dx.transpose(0, 2, 1).reshape(len(flat_ids), -1)  # (T·B, D), same (t, b) order as flat_ids
+        unique, inverse = np.unique(flat_ids, return_inverse=True)
+        n = len(flat_ids)
+        onehot = csr_matrix((np.ones(n, dtype=dx.dtype), (inverse, np.arange(n))), shape=(len(unique), n))
+        dE[unique] = onehot @ rows
+        self._touched_rows = unique
 
     # ----------------------------------------------------------------- optimisation
     def clip_gradients(self, max_norm: float) -> float:
-        """Scale all gradients together so their global L2 norm is at most ``max_norm``; return the norm."""
+        """Scale all gradients together so that their global L2 norm is at most ``max_norm``; return the norm."""
         norm = float(np.sqrt(np.dot(self.grad, self.grad)))
         if max_norm and norm > max_norm:
             self.grad *= max_norm / (norm + 1e-12)
@@ -252,47 +275,42 @@ class LSTMNetwork:
             self.params[name][...] = value
 
 
-def _lstm_layer_forward(x, m_tb, m_float, full, W_x, W_h, b) -> dict:
-    """One LSTM layer over all time steps.
+def _lstm_layer_forward(x, m_tb, full, W_ih, W_hh, b) -> dict:
+    """One LSTM layer over all time steps, feature-major.
 
-    x (T, B, D), m_tb (T, B) bool, m_float (T, B, 1), full (T,) bool; W_x (D, 4H), W_h (H, 4H), b (4H,).
-    Returns the cache: gates (T, B, 4H) after their nonlinearities, h and c (T+1, B, H) with the initial
-    zero state at index 0, tanh(c_t) (T, B, H), and x.
+    x (T, D, B); m_tb (T, B) bool; full (T,) bool; W_ih (4H, D), W_hh (4H, H), b (4H,).
+    Returns the cache: ``gates`` (T, 4H, B) after their nonlinearities, ``h`` and ``c`` (T+1, H, B) with the
+    zero initial state at index 0, ``tanh_c`` = tanh(c_t) (T, H, B), and ``x``.
     """
-    T, B, D = x.shape
-    H = W_h.shape[0]
-    dt = W_h.dtype
-    # Input projection for every step at once: (T*B, D) @ (D, 4H) -> (T, B, 4H), bias added once.
-    gates = (x.reshape(T * B, D) @ W_x).reshape(T, B, 4 * H)
-    gates += b
-    h = np.zeros((T + 1, B, H), dtype=dt)
-    c = np.zeros((T + 1, B, H), dtype=dt)
-    tanh_c = np.empty((T, B, H), dtype=dt)
-    recurrent = np.empty((B, 4 * H), dtype=dt)  # scratch for h_{t-1} W_h
-    c_new = np.empty((B, H), dtype=dt)
-    h_new = np.empty((B, H), dtype=dt)
-    scratch = np.empty((B, H), dtype=dt)
+    T, _, B = x.shape
+    H = W_hh.shape[1]
+    dt = W_hh.dtype
+    # Input projection of every step in one call: (4H, D) @ (T, D, B) -> (T, 4H, B); bias added once.
+    gates = np.matmul(W_ih, x)
+    gates += b[:, None]
+    h = np.zeros((T + 1, H, B), dtype=dt)
+    c = np.zeros((T + 1, H, B), dtype=dt)
+    tanh_c = np.empty((T, H, B), dtype=dt)
+    recurrent = np.empty((4 * H, B), dtype=dt)  # scratch for W_hh h_{t-1}
+    c_new = np.empty((H, B), dtype=dt)
+    h_new = np.empty((H, B), dtype=dt)
+    ig = np.empty((H, B), dtype=dt)
     for t in range(T):
-        z = gates[t]  # (B, 4H) view: becomes [i | f | g | o] in place
-        np.matmul(h[t], W_h, out=recurrent)  # (B, H) @ (H, 4H)
+        z = gates[t]  # (4H, B), becomes [i; f; g; o] in place
+        np.matmul(W_hh, h[t], out=recurrent)  # (4H, H) @ (H, B)
         z += recurrent
-        _sigmoid_(z[:, : 2 * H])  # i, f
-        np.tanh(z[:, 2 * H : 3 * H], out=z[:, 2 * H : 3 * H])  # g
-        _sigmoid_(z[:, 3 * H :])  # o
-        i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
-        # c_t = f ⊙ c_{t-1} + i ⊙ g ;  h_t = o ⊙ tanh(c_t)
-        if full[t]:
-            c_t, h_t = c[t + 1], h[t + 1]  # write straight into the cache
-        else:
-            c_t, h_t = c_new, h_new
-        np.multiply(f, c[t], out=c_t)
-        np.multiply(i, g, out=scratch)
-        c_t += scratch
+        _sigmoid_(z[: 2 * H])  # i, f
+        np.tanh(z[2 * H : 3 * H], out=z[2 * H : 3 * H])  # g
+        _sigmoid_(z[3 * H :])  # o
+        i, f, g, o = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
+        c_t, h_t = (c[t + 1], h[t + 1]) if full[t] else (c_new, h_new)  # unmasked: write into the cache
+        np.multiply(f, c[t], out=c_t)  # c_t = f ⊙ c_{t-1} + i ⊙ g
+        np.multiply(i, g, out=ig)
+        c_t += ig
         np.tanh(c_t, out=tanh_c[t])
-        np.multiply(o, tanh_c[t], out=h_t)
-        if not full[t]:
-            # masked rows carry the previous state: h_t = h_{t-1} + m ⊙ (h_new - h_{t-1}), same for c
-            keep = m_tb[t][:, None]
+        np.multiply(o, tanh_c[t], out=h_t)  # h_t = o ⊙ tanh(c_t)
+        if not full[t]:  # padded texts carry their previous state through this step
+            keep = m_tb[t][None, :]  # (1, B)
             np.copyto(c[t + 1], c[t])
             np.copyto(c[t + 1], c_t, where=keep)
             np.copyto(h[t + 1], h[t])
@@ -301,78 +319,72 @@ def _lstm_layer_forward(x, m_tb, m_float, full, W_x, W_h, b) -> dict:
 
 
 def _lstm_layer_backward(
-    cache, d_h_final, d_out, m_float, full, W_x, W_h, gW_x, gW_h, gb, need_dx
+    cache, d_h_final, d_out, m_float, full, W_ih, W_hh, gW_ih, gW_hh, gb, *, need_dx
 ) -> np.ndarray | None:
-    """Backprop through time for one layer; writes gW_x, gW_h, gb and returns dLoss/dx (T, B, D) or None.
+    """Backprop through time for one layer: writes gW_ih, gW_hh, gb; returns dLoss/dx (T, D, B) or None.
 
-    ``d_h_final`` (B, H) is the gradient on the final state (top layer); ``d_out`` (T, B, H) the gradient on
-    every step's output (from the layer above). At each step, walking back from T-1 to 0::
+    ``d_h_final`` (H, B) is the gradient on the final state (top layer only); ``d_out`` (T, H, B) the
+    gradient on every step's output (from the layer above). Walking back from t = T-1 to 0::
 
-        dh = d_out[t] + dh_next                    gradient reaching h_t (from above and from step t+1)
+        dh = d_out[t] + dh_next                      everything that reaches h_t
         do = dh ⊙ tanh(c_t)
-        dc = dc_next + dh ⊙ o ⊙ (1 - tanh²(c_t))   ← the same step's dh: h_t = o ⊙ tanh(c_t) depends on c_t
-        di = dc ⊙ g    dg = dc ⊙ i    df = dc ⊙ c_{t-1}
-        dz = [di ⊙ i(1-i) | df ⊙ f(1-f) | dg ⊙ (1-g²) | do ⊙ o(1-o)]       (B, 4H)
-        dh_next = dz W_hᵀ    dc_next = dc ⊙ f
+        dc = dc_next + dh ⊙ o ⊙ (1 - tanh²(c_t))     ← this step's dh: h_t = o ⊙ tanh(c_t) depends on c_t
+        di = dc ⊙ g     dg = dc ⊙ i     df = dc ⊙ c_{t-1}
+        dz = [di ⊙ i(1-i); df ⊙ f(1-f); dg ⊙ (1-g²); do ⊙ o(1-o)]              (4H, B)
+        dh_next = W_hhᵀ dz      dc_next = dc ⊙ f
 
     On a masked step (m = 0) the state was carried, so dz = 0 there and dh, dc pass straight through:
-    dh_next = m ⊙ (dz W_hᵀ) + (1-m) ⊙ dh, likewise dc. The weight gradients are summed over all steps in
-    two large matmuls after the loop: dW_h = Σ_t h_{t-1}ᵀ dz_t, dW_x = Σ_t x_tᵀ dz_t.
+    dh_next = m ⊙ (W_hhᵀ dz) + (1-m) ⊙ dh, likewise dc. The weight gradients are sums over steps, done after
+    the loop as single large matmuls: dW_hh = Σ_t dz_t h_{t-1}ᵀ, dW_ih = Σ_t dz_t x_tᵀ, db = Σ_t dz_t 1.
     """
     gates, h, c, tanh_c, x = cache["gates"], cache["h"], cache["c"], cache["tanh_c"], cache["x"]
-    T, B, H4 = gates.shape
+    T, H4, B = gates.shape
     H = H4 // 4
     dt = gates.dtype
-    dz_all = np.empty((T, B, H4), dtype=dt)
-    dh = np.zeros((B, H), dtype=dt) if d_h_final is None else np.array(d_h_final, dtype=dt)
-    dc = np.zeros((B, H), dtype=dt)
-    dc_t = np.empty((B, H), dtype=dt)
-    tmp = np.empty((B, H), dtype=dt)
-    dh_prev = np.empty((B, H), dtype=dt)
-    W_h_T = np.ascontiguousarray(W_h.T)  # (4H, H)
+    dZ = np.empty((T, H4, B), dtype=dt)
+    dh = np.zeros((H, B), dtype=dt) if d_h_final is None else np.array(d_h_final, dtype=dt)
+    dc = np.zeros((H, B), dtype=dt)
+    dc_t = np.empty((H, B), dtype=dt)
+    tmp = np.empty((H, B), dtype=dt)
+    dh_prev = np.empty((H, B), dtype=dt)
+    W_hh_T = W_hh.T  # (H, 4H) view; BLAS reads it transposed, no copy
     for t in reversed(range(T)):
         if d_out is not None:
             dh += d_out[t]
         z = gates[t]
-        i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
-        dz = dz_all[t]
-        dz_i, dz_f, dz_g, dz_o = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H : 3 * H], dz[:, 3 * H :]
+        i, f, g, o = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
+        dz = dZ[t]
+        dz_i, dz_f, dz_g, dz_o = dz[:H], dz[H : 2 * H], dz[2 * H : 3 * H], dz[3 * H :]
         if full[t]:
             dh_m = dh
             np.copyto(dc_t, dc)
         else:
-            m = m_float[t]  # (B, 1)
+            m = m_float[t]  # (1, B)
             dh_m = dh * m
             np.multiply(dc, m, out=dc_t)
         tc = tanh_c[t]
-        # do = dh ⊙ tanh(c_t), then through σ: dz_o = do ⊙ o ⊙ (1 - o)
-        np.multiply(dh_m, tc, out=dz_o)
+        np.multiply(dh_m, tc, out=dz_o)  # do = dh ⊙ tanh(c_t), then through σ: ⊙ o(1-o)
         np.subtract(1.0, o, out=tmp)
         tmp *= o
         dz_o *= tmp
-        # dc += dh ⊙ o ⊙ (1 - tanh²(c_t))
-        np.multiply(tc, tc, out=tmp)
+        np.multiply(tc, tc, out=tmp)  # dc += dh ⊙ o ⊙ (1 - tanh²(c_t))
         np.subtract(1.0, tmp, out=tmp)
         tmp *= o
         tmp *= dh_m
         dc_t += tmp
-        # dz_i = dc ⊙ g ⊙ i(1-i)
-        np.subtract(1.0, i, out=tmp)
+        np.subtract(1.0, i, out=tmp)  # dz_i = dc ⊙ g ⊙ i(1-i)
         tmp *= i
         tmp *= g
         np.multiply(dc_t, tmp, out=dz_i)
-        # dz_f = dc ⊙ c_{t-1} ⊙ f(1-f)
-        np.subtract(1.0, f, out=tmp)
+        np.subtract(1.0, f, out=tmp)  # dz_f = dc ⊙ c_{t-1} ⊙ f(1-f)
         tmp *= f
         tmp *= c[t]
         np.multiply(dc_t, tmp, out=dz_f)
-        # dz_g = dc ⊙ i ⊙ (1 - g²)
-        np.multiply(g, g, out=tmp)
+        np.multiply(g, g, out=tmp)  # dz_g = dc ⊙ i ⊙ (1-g²)
         np.subtract(1.0, tmp, out=tmp)
         tmp *= i
         np.multiply(dc_t, tmp, out=dz_g)
-        # to step t-1: dh_next = dz W_hᵀ, dc_next = dc ⊙ f (plus the carried part on masked rows)
-        np.matmul(dz, W_h_T, out=dh_prev)
+        np.matmul(W_hh_T, dz, out=dh_prev)  # (H, 4H) @ (4H, B): on to step t-1
         if full[t]:
             np.multiply(dc_t, f, out=dc)
             dh, dh_prev = dh_prev, dh
@@ -383,13 +395,14 @@ def _lstm_layer_backward(
             dc *= carry
             dc_t *= f
             dc += dc_t
-    flat_dz = dz_all.reshape(T * B, H4)
-    np.matmul(h[:-1].reshape(T * B, H).T, flat_dz, out=gW_h)  # Σ_t h_{t-1}ᵀ dz_t   (H, 4H)
-    np.matmul(x.reshape(T * B, -1).T, flat_dz, out=gW_x)  # Σ_t x_tᵀ dz_t       (D, 4H)
-    np.sum(flat_dz, axis=0, out=gb)  # (4H,)
+    # Sums over steps and batch as single GEMMs over T·B columns: (4H, T·B) @ (T·B, ·).
+    dZ_cols = dZ.transpose(1, 0, 2).reshape(H4, T * B)
+    np.matmul(dZ_cols, h[:-1].transpose(0, 2, 1).reshape(T * B, H), out=gW_hh)  # Σ_t dz_t h_{t-1}ᵀ
+    np.matmul(dZ_cols, x.transpose(0, 2, 1).reshape(T * B, -1), out=gW_ih)  # Σ_t dz_t x_tᵀ
+    np.sum(dZ_cols, axis=1, out=gb)
     if not need_dx:
         return None
-    return (flat_dz @ W_x.T).reshape(T, B, -1)  # dx_t = dz_t W_xᵀ   (T, B, D)
+    return np.matmul(W_ih.T, dZ)  # dx_t = W_ihᵀ dz_t: (D, 4H) @ (T, 4H, B) -> (T, D, B)
 
 
 # --------------------------------------------------------------------------- losses on logits
@@ -827,8 +840,8 @@ class NumpyLSTMModel(RecurrentModel):
             raise ModelError("the saved numpy-lstm weights lack 'embedding' or 'head.W'; re-save the model")
         self.network_ = LSTMNetwork(
             embedding,
-            hidden_size=arrays["head.W"].shape[0],
-            num_layers=sum(1 for k in arrays if k.endswith(".W_h")),
+            hidden_size=arrays["head.W"].shape[1],
+            num_layers=sum(1 for k in arrays if k.endswith(".W_hh")),
             n_outputs=n_outputs,
             train_embedding=not self.freeze_embeddings,
             dtype=self.dtype,
