@@ -18,6 +18,12 @@ from sentilab.errors import SentilabError
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, str] = {
     "data": "sentilab.cli.data_cmds:data",
+    "train": "sentilab.cli.model_cmds:train",
+    "evaluate": "sentilab.cli.model_cmds:evaluate_command",
+    "benchmark": "sentilab.cli.model_cmds:benchmark",
+    "explain": "sentilab.cli.model_cmds:explain",
+    "top-words": "sentilab.cli.model_cmds:top_words",
+    "predict": "sentilab.cli.model_cmds:predict",
     "serve": "sentilab.cli.serve_cmd:serve",
     "audit": "sentilab.cli.audit_cmd:audit",
     "explore": "sentilab.cli.explore_cmd:explore_command",

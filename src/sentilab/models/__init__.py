@@ -12,6 +12,8 @@ from sentilab.errors import unknown_choice
 
 #: name -> "module:Class". Keep the descriptions in each class's docstring.
 MODELS: dict[str, str] = {
+    "bow": "sentilab.models.linear:BowModel",
+    "vader": "sentilab.models.lexicon:VaderModel",
     "encoder": "sentilab.models.encoder:EncoderModel",
     "numpy-lstm": "sentilab.models.numpy_lstm:NumpyLSTMModel",
     "lstm": "sentilab.models.torch_lstm:TorchLSTMModel",

@@ -169,7 +169,8 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
 
     def predict(self, texts) -> np.ndarray:
         """The most probable label of each text."""
-        return self.classes_[np.argmax(self.predict_proba(texts), axis=1)]
+        proba = self.predict_proba(texts)  # first: it raises NotFittedError before classes_ is touched
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def predict_records(self, texts) -> list[dict[str, Any]]:
         """``{"label", "score", "scores"}`` per text: what people and the service see."""

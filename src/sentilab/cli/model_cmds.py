@@ -1,0 +1,536 @@
+"""Model commands: ``train``, ``evaluate``, ``benchmark``, ``explain``, ``top-words`` and ``predict``.
+
+A thin layer: the work happens in :mod:`sentilab.models`, :mod:`sentilab.evaluate`, :mod:`sentilab.explain`
+and :mod:`sentilab.defaults`; this module parses options, prints tables and writes files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+import shlex
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import click
+import numpy as np
+
+from sentilab.errors import SentilabError
+
+SPLITS = ("train", "validation", "test")
+
+
+# --------------------------------------------------------------------------- shared helpers
+def parse_settings(values) -> dict[str, str]:
+    """``("C=3", "features=nbsvm")`` -> ``{"C": "3", "features": "nbsvm"}``; refuses anything without '='."""
+    settings: dict[str, str] = {}
+    for value in values:
+        key, sep, raw = value.partition("=")
+        if not sep or not key.strip():
+            raise SentilabError(
+                f"--set {value!r} is not KEY=VALUE", hint="for example: --set C=3 --set min_df=5"
+            )
+        settings[key.strip()] = raw
+    return settings
+
+
+def split_data_spec(spec: str) -> tuple[str, str | None]:
+    """``"vader-tweets:test"`` -> ``("vader-tweets", "test")``; a path with a colon stays whole."""
+    name, sep, split = spec.rpartition(":")
+    if sep and split in (*SPLITS, "all") and name:
+        return name, None if split == "all" else split
+    return spec, None
+
+
+def is_registry_name(name: str) -> bool:
+    from sentilab.data.registry import DATASETS
+
+    return name in DATASETS
+
+
+def load_model_arg(model: str):
+    """A model directory, or ``default`` for sentilab's default model."""
+    from sentilab.models import load_model
+
+    if model == "default":
+        from sentilab.defaults import get_default_model
+
+        return get_default_model(on_status=lambda line: click.echo(line, err=True))
+    return load_model(model)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+
+
+def echo_table(rows: list[tuple], header: tuple, *, right: set[int] = frozenset()) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [
+            str(c).rjust(w) if i in right else str(c).ljust(w) for i, (c, w) in enumerate(zip(row, widths))
+        ]
+        click.echo("  ".join(cells).rstrip())
+
+
+def shorten(text: str, width: int = 70) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@contextlib.contextmanager
+def data_notes():
+    """Show the data layer's warnings (e.g. undecodable bytes) once each, as one-line notes on stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            seen = set()
+            for warning in caught:
+                message = str(warning.message)
+                if message not in seen and not issubclass(warning.category, DeprecationWarning):
+                    seen.add(message)
+                    click.echo(f"note: {message}", err=True)
+
+
+def data_options(function):
+    function = click.option(
+        "--label-col", help="Label column of a local file (default: label, sentiment, ...)."
+    )(function)
+    function = click.option(
+        "--text-col", help="Text column of a local file (default: text, review, tweet, ...)."
+    )(function)
+    return function
+
+
+# --------------------------------------------------------------------------- train
+def describe_params(model_name: str) -> list[str]:
+    from sentilab.models import get_model_class
+
+    cls = get_model_class(model_name)
+    types = cls.param_types()
+    lines = [f"{model_name} settings (--set KEY=VALUE), their defaults, and what they do:"]
+    width = max([4, *(len(k) for k in types)])
+    defaults = {k: _show_default(d) for k, (_, d) in types.items()}
+    dwidth = min(12, max([7, *(len(v) for v in defaults.values())]))
+    for key in types:
+        help_text = cls.param_help.get(key, "")
+        if len(defaults[key]) > dwidth:  # a long default gets its own line; the help goes under it
+            lines.append(f"  {key:<{width}}  {defaults[key]}")
+            lines.append(f"  {'':<{width}}  {'':<{dwidth}}  {help_text}".rstrip())
+        else:
+            lines.append(f"  {key:<{width}}  {defaults[key]:<{dwidth}}  {help_text}".rstrip())
+    lines.append("")
+    lines.append(f"example: sentilab train --data crowdflower-tweets --model {model_name} --set KEY=VALUE")
+    if not types:
+        lines.append("  (none: this model has nothing to set)")
+    return lines
+
+
+def _show_default(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return ",".join(map(str, value)) if value else "(empty)"
+    return "none" if value is None else str(value)
+
+
+@click.command()
+@click.option(
+    "--data",
+    "data_spec",
+    metavar="NAME|PATH",
+    help="Registry dataset (see `sentilab data list`) or a local file.",
+)
+@click.option("--model", "model_name", default="bow", show_default=True, help="Model from the registry.")
+@click.option(
+    "--set", "settings", multiple=True, metavar="KEY=VALUE", help="A model setting; repeat for more."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Directory for the trained model [default: runs/MODEL]."
+)
+@data_options
+@click.option(
+    "--sample", type=int, help="Train on a stratified sample of N texts (validation: N/4, at least 200)."
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for sampling and model randomness."
+)
+@click.option("--binary", is_flag=True, help="Drop neutral rows (negative/positive only).")
+@click.option("--help-params", is_flag=True, help="List the model's settings with defaults and exit.")
+def train(data_spec, model_name, settings, out, text_col, label_col, sample, seed, binary, help_params):
+    """Train a model on a dataset and save it (with its validation scores) to a directory.
+
+    \b
+    The data's train split trains the model and its validation split scores it; registry datasets have
+    fixed splits (80/10/10, or the source's own test set), local files are split the same way.
+    Examples:
+      sentilab train --data crowdflower-tweets --model bow --out runs/bow
+      sentilab train --data crowdflower-tweets --model bow --set features=nbsvm --set C=3 --out runs/nb
+      sentilab train --data reviews.csv --text-col review --label-col stars --out runs/mine
+      sentilab train --model bow --help-params        # every setting, its default and what it does
+    """
+    from sentilab.data import load_dataset
+    from sentilab.evaluate import evaluate
+    from sentilab.models import get_model_class
+
+    if help_params:
+        click.echo("\n".join(describe_params(model_name)))
+        return
+    if not data_spec:
+        raise click.UsageError("--data is required (a dataset name or a file); see `sentilab data list`")
+    overrides = parse_settings(settings)
+    cls = get_model_class(model_name)
+    types = cls.param_types()
+    for key in ("seed", "random_state"):
+        if key in types and key not in overrides:
+            overrides[key] = str(seed)
+    model = cls.from_overrides(overrides)  # unknown keys: a clear error listing the valid ones
+    out = out or Path("runs") / model_name
+    seed_everything(seed)
+
+    name, _ = split_data_spec(data_spec)
+    options = {"text_col": text_col, "label_col": label_col, "binary": binary}
+    with data_notes():
+        train_ds = load_dataset(name, split="train", sample=sample, seed=seed, **options)
+        valid_sample = None if sample is None else max(200, sample // 4)
+        valid_ds = load_dataset(name, split="validation", sample=valid_sample, seed=seed, **options)
+    counts = " / ".join(f"{k} {v:,}" for k, v in train_ds.report.class_counts.items())
+    click.echo(
+        f"data: {train_ds.name} → {len(train_ds):,} train / {len(valid_ds):,} validation texts ({counts})"
+    )
+    changed = {k: getattr(model, k) for k in overrides}
+    shown = ", ".join(f"{k}={_show_default(v)}" for k, v in changed.items())
+    click.echo(f"model: {model_name}" + (f" ({shown})" if shown else " (defaults)"))
+    start = time.perf_counter()
+    model.fit(train_ds.texts, train_ds.labels, validation=(valid_ds.texts, valid_ds.labels))
+    seconds = time.perf_counter() - start
+    result = evaluate(model, valid_ds.texts, valid_ds.labels, data=f"{train_ds.name}:validation")
+    click.echo(f"trained in {seconds:.1f} s")
+    click.echo(
+        f"validation: accuracy {result.accuracy:.3f}  macro-F1 {result.macro_f1:.3f}  "
+        f"macro-recall {result.macro_recall:.3f}  ECE {result.ece:.3f}"
+    )
+    metrics = {"validation": result.summary(), "validation_per_class": result.per_class}
+    extra = {
+        "data": data_spec,
+        "train_rows": len(train_ds),
+        "validation_rows": len(valid_ds),
+        "seed": seed,
+        "settings": overrides,
+        "train_seconds": round(seconds, 3),
+        "command": "sentilab " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else "",
+    }
+    model.save(out, metrics=metrics, extra_meta=extra)
+    click.echo(f"saved → {out}")
+
+
+# --------------------------------------------------------------------------- evaluate
+@click.command("evaluate")
+@click.argument("model_dir", metavar="MODEL_DIR")
+@click.option(
+    "--data",
+    "data_spec",
+    required=True,
+    metavar="NAME[:SPLIT]|PATH",
+    help="Dataset and split (default split: test for registry data, all rows for files).",
+)
+@data_options
+@click.option("--sample", type=int, help="Evaluate on a stratified sample of N texts.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Write metrics.json, confusion.png, reliability.png, report.html.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, out, as_json):
+    """Score a saved model (or `default`) on labelled data.
+
+    \b
+    Accuracy, macro-F1, macro-recall, per-class precision/recall/F1, the confusion matrix, ROC-AUC
+    (two classes) and calibration (expected calibration error, reliability diagram). A three-class
+    model on negative/positive data decides between those two only; the output says so.
+    Examples:
+      sentilab evaluate runs/bow --data vader-tweets            # the test split
+      sentilab evaluate runs/bow --data uci-yelp:all --out runs/bow-on-yelp
+    """
+    from sentilab.data import load_dataset
+    from sentilab.evaluate import evaluate
+
+    model = load_model_arg(model_dir)
+    name, split = split_data_spec(data_spec)
+    if split is None and is_registry_name(name) and not data_spec.endswith(":all"):
+        split = "test"
+    with data_notes():
+        ds = load_dataset(name, split=split, sample=sample, seed=seed, text_col=text_col, label_col=label_col)
+    if not ds.labels:
+        raise SentilabError(
+            f"{name} has no labels to evaluate against", hint="name the label column with --label-col"
+        )
+    where = f"{ds.name}" + (f":{split}" if split else "")
+    result = evaluate(model, ds.texts, ds.labels, data=where)
+    result.model = model_dir if model_dir == "default" else f"{Path(model_dir).name} ({model.name})"
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=1))
+    else:
+        click.echo(str(result))
+    if out is not None:
+        paths = result.save(out)
+        click.echo(f"wrote {', '.join(str(p) for p in paths.values())}", err=as_json)
+
+
+# --------------------------------------------------------------------------- benchmark
+@click.command()
+@click.option("--models", "model_names", required=True, help="Comma-separated model names, e.g. bow,vader.")
+@click.option(
+    "--data", "data_names", required=True, help="Comma-separated datasets: trained on each, tested on each."
+)
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="[MODEL.]KEY=VALUE",
+    help="A setting for every model, or for one with MODEL. in front (bow.C=3).",
+)
+@click.option("--sample", type=int, help="Cap each training set at N texts (stratified).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=Path("runs/benchmark"), show_default=True)
+def benchmark(model_names, data_names, settings, sample, seed, out):
+    """Cross-domain matrix: each model trained on every dataset (rows), tested on every one (columns).
+
+    \b
+    Does a model trained on tweets work on reviews? The diagonal is the usual in-domain score.
+    Writes MODEL_cross_domain.csv/.json/.png per model and benchmark.json.
+    Example:
+      sentilab benchmark --models bow,vader --data crowdflower-tweets,uci-yelp,uci-imdb
+    """
+    from sentilab.evaluate import cross_domain
+    from sentilab.models import MODELS
+
+    models = [m.strip() for m in model_names.split(",") if m.strip()]
+    datasets = [d.strip() for d in data_names.split(",") if d.strip()]
+    if not models or not datasets:
+        raise click.UsageError("--models and --data each need at least one name")
+    from sentilab.errors import unknown_choice
+
+    for name in models:
+        if name not in MODELS:
+            raise unknown_choice("model", name, MODELS)
+    per_model: dict[str, dict[str, str]] = {m: {} for m in models}
+    for key, value in parse_settings(settings).items():
+        target, dot, bare = key.partition(".")
+        if dot and target in per_model:
+            per_model[target][bare] = value
+        elif dot:
+            raise SentilabError(f"--set {key}=...: {target!r} is not one of the models ({', '.join(models)})")
+        else:
+            for model_settings in per_model.values():
+                model_settings[key] = value
+    seed_everything(seed)
+    summary = {}
+    for name in models:
+        with data_notes():
+            result = cross_domain(
+                name,
+                datasets,
+                params=per_model[name],
+                sample=sample,
+                seed=seed,
+                on_step=lambda line: click.echo(line, err=True),
+            )
+        notes, result.notes = result.notes, sorted({n.split(": ", 1)[1] for n in result.notes})
+        click.echo("\n".join(result.lines("accuracy")))
+        click.echo("")
+        paths = result.save(out)
+        summary[name] = {
+            **result.to_dict(),
+            "notes_per_pair": notes,
+            "files": {k: str(v) for k, v in paths.items()},
+        }
+    from sentilab.paths import atomic_file
+
+    with atomic_file(Path(out) / "benchmark.json", "w") as handle:
+        json.dump(summary, handle, indent=1)
+    click.echo(f"wrote {out}/benchmark.json and one CSV/JSON/PNG per model")
+
+
+# --------------------------------------------------------------------------- explain / top-words
+@click.command()
+@click.argument("model_dir", metavar="MODEL")
+@click.argument("text")
+@click.option("--target", help="Explain this label (default: the predicted one).")
+@click.option("--top", type=int, help="Show only the N tokens with the largest contributions.")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+def explain(model_dir, text, target, top, as_json):
+    """Which words pushed MODEL (a directory, or `default`) to its prediction for TEXT.
+
+    \b
+    Linear models (bow) are explained exactly: token contributions plus the intercept add up to the
+    decision value. Other models are explained by occlusion (deleting each word in turn).
+    Example:
+      sentilab explain runs/bow "not bad at all, I loved it"
+    """
+    from sentilab.explain import explain as explain_text
+
+    model = load_model_arg(model_dir)
+    result = explain_text(model, text, target=target)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=1, ensure_ascii=False))
+    else:
+        click.echo("\n".join(result.lines(top=top)))
+
+
+@click.command("top-words")
+@click.argument("model_dir", metavar="MODEL")
+@click.option("-n", "--n", "count", type=int, default=15, show_default=True, help="Words per class.")
+@click.option(
+    "--min-df",
+    type=int,
+    default=5,
+    show_default=True,
+    help="Only n-grams found in at least this many training documents.",
+)
+@click.option("--target", help="Only this label.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def top_words(model_dir, count, min_df, target, as_json):
+    """The n-grams a linear MODEL (bow) weighs most toward each label.
+
+    Rare n-grams (one-off usernames, typos) are left out with --min-df.
+    """
+    from sentilab.explain import top_words as compute
+
+    model = load_model_arg(model_dir)
+    result = compute(model, n=count, min_df=min_df, target=target)
+    if as_json:
+        click.echo(json.dumps(result, indent=1, ensure_ascii=False))
+        return
+    for index, (title, rows) in enumerate(result.items()):
+        if index:
+            click.echo("")
+        click.echo(title)
+        echo_table(
+            [(r["feature"], f"{r['weight']:+.3f}", f"{r['doc_freq']:,}") for r in rows],
+            ("  n-gram", "weight", "docs"),
+            right={1, 2},
+        )
+
+
+# --------------------------------------------------------------------------- predict
+@click.command()
+@click.argument("texts", nargs=-1)
+@click.option(
+    "--model",
+    "model_dir",
+    metavar="DIR",
+    help="A trained model directory [default: sentilab's default model].",
+)
+@click.option(
+    "--file",
+    "file_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Predict every row of a CSV/TSV/JSONL/Parquet file.",
+)
+@click.option("--text-col", help="The text column of --file (default: text, review, tweet, ...).")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines: {text, label, score, scores} per text.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="With --file: write the file's rows plus label, score and one score_LABEL column each.",
+)
+def predict(texts, model_dir, file_path, text_col, as_json, out):
+    """Sentiment of each TEXT (use - to read lines from stdin), or of every row of --file.
+
+    \b
+    Examples:
+      sentilab predict "I can't stand this phone anymore" "best concert of my life!!"
+      sentilab predict --model runs/bow --file tweets.csv --text-col text --json
+      cat lines.txt | sentilab predict -
+    Without --model, sentilab's default model is used (trained on first use, then cached).
+    """
+    texts = list(texts)
+    if texts == ["-"]:
+        texts = [line.rstrip("\n") for line in sys.stdin]
+    if file_path is None and out is not None:
+        raise click.UsageError("--out needs --file (it writes the file's rows with predictions)")
+    if file_path is not None and texts:
+        raise click.UsageError("give texts or --file, not both")
+    frame = None
+    if file_path is not None:
+        frame, texts = _read_texts_file(file_path, text_col)
+    elif text_col is not None:
+        raise click.UsageError("--text-col needs --file")
+    if not texts:
+        raise click.UsageError('nothing to predict: give texts ("I love it"), - for stdin, or --file PATH')
+    model = load_model_arg(model_dir) if model_dir else load_model_arg("default")
+    present = [i for i, t in enumerate(texts) if t is not None]
+    records: list[dict | None] = [None] * len(texts)
+    for i, record in zip(present, model.predict_records([texts[i] for i in present])):
+        records[i] = record
+    if out is not None:
+        _write_predictions(frame, records, [str(c) for c in model.classes_], out)
+    if as_json:
+        for text, record in zip(texts, records):
+            click.echo(
+                json.dumps(
+                    {"text": text, **(record or {"label": None, "score": None, "scores": None})},
+                    ensure_ascii=False,
+                )
+            )
+    elif out is None or len(texts) <= 50:
+        rows = [
+            (
+                record["label"] if record else "-",
+                f"{record['score']:.2f}" if record else "-",
+                shorten(text or ""),
+            )
+            for text, record in zip(texts, records)
+        ]
+        echo_table(rows, ("label", "score", "text"))
+    missing = len(texts) - len(present)
+    if missing:
+        click.echo(f"{missing:,} rows had no text and got no prediction", err=True)
+    if out is not None:
+        click.echo(f"wrote {len(texts):,} predictions → {out}", err=True)
+
+
+def _read_texts_file(path: Path, text_col: str | None):
+    """(frame, texts) of a local table; missing texts stay None so rows keep their order."""
+    import pandas as pd
+
+    from sentilab.data.formats import TEXT_COLUMNS, pick_column, read_local_table
+
+    if not path.is_file():
+        raise SentilabError(f"file {path} does not exist")
+    frame, _ = read_local_table(path)
+    column = pick_column(frame, text_col, "text", TEXT_COLUMNS, path.name)
+    if column is None:
+        raise SentilabError(
+            f"no text column found in {path.name}; its columns are: {', '.join(map(str, frame.columns))}",
+            hint="name it with --text-col",
+        )
+    values = frame[column]
+    texts = [
+        None if (v is None or (isinstance(v, float) and pd.isna(v))) else str(v) for v in values.tolist()
+    ]
+    return frame, texts
+
+
+def _write_predictions(frame, records, labels: list[str], out: Path) -> None:
+    from sentilab.paths import atomic_file
+
+    frame = frame.copy()
+    frame["predicted_label"] = [r["label"] if r else None for r in records]
+    frame["score"] = [r["score"] if r else None for r in records]
+    for label in labels:
+        frame[f"score_{label}"] = [r["scores"][label] if r else None for r in records]
+    suffix = out.suffix.lower()
+    with atomic_file(out, "w") as handle:
+        if suffix in (".jsonl", ".ndjson"):
+            frame.to_json(handle, orient="records", lines=True, force_ascii=False)
+        else:
+            frame.to_csv(handle, index=False, sep="\t" if suffix in (".tsv", ".tab") else ",")

@@ -1,0 +1,122 @@
+"""sentilab's default model: what ``sentilab predict "text"`` uses when no ``--model`` is given.
+
+It is trained on first use from registry data (offline once the data is cached), saved under
+``sentilab.paths.home() / "models" / "default"`` and reused; a cached model from an older recipe, or a damaged
+one, is retrained. :data:`RECIPE` says exactly what it is; the README quotes its measured held-out accuracy.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sentilab.errors import SentilabError
+from sentilab.paths import home
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the default model is made: which model, which settings, trained on which datasets' train splits."""
+
+    version: int
+    model: str
+    params: dict[str, str] = field(default_factory=dict)
+    datasets: tuple[str, ...] = ()
+    #: Test splits reported in meta.json (never trained on).
+    held_out: tuple[str, ...] = ()
+
+
+#: Chosen by measurement (benchmarks in the README): bow on the train splits of the labelled registry tweets
+#: and VADER-rated sentences, three classes. Bump ``version`` whenever anything here changes.
+RECIPE = Recipe(
+    version=1,
+    model="bow",
+    params={},
+    datasets=("crowdflower-tweets",),
+    held_out=("crowdflower-tweets", "vader-tweets", "uci-yelp", "uci-amazon", "uci-imdb"),
+)
+
+_LOADED: dict[str, object] = {}
+
+
+def default_model_dir() -> Path:
+    """Where the default model is cached."""
+    return home() / "models" / "default"
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def get_default_model(*, retrain: bool = False, on_status: Callable[[str], None] | None = _stderr):
+    """The default model: loaded from the cache, or trained now (first use) and cached.
+
+    ``on_status`` receives one line per step of a first-use training (default: printed to stderr);
+    pass ``None`` for silence.
+    """
+    say = on_status or (lambda line: None)
+    directory = default_model_dir()
+    key = str(directory)
+    if not retrain and key in _LOADED:
+        return _LOADED[key]
+    model = None if retrain else _load_cached(directory, say)
+    if model is None:
+        model = train_default_model(directory, say)
+    _LOADED[key] = model
+    return model
+
+
+def _load_cached(directory: Path, say):
+    from sentilab.models import load_model
+
+    if not directory.exists():
+        return None
+    try:
+        model = load_model(directory)
+    except SentilabError as exc:
+        say(f"the cached default model is unusable ({exc.message}); training a new one")
+        return None
+    import json
+
+    meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    if meta.get("default_recipe", {}).get("version") != RECIPE.version:
+        say("the cached default model comes from an older recipe; training the current one")
+        return None
+    return model
+
+
+def train_default_model(directory: Path | None = None, say: Callable[[str], None] = _stderr):
+    """Train the default model from :data:`RECIPE`, measure it on the held-out test splits, save it."""
+    from sentilab.data import load_dataset
+    from sentilab.evaluate import evaluate
+    from sentilab.models import get_model_class
+
+    directory = Path(directory) if directory is not None else default_model_dir()
+    what = f"{RECIPE.model} on {', '.join(RECIPE.datasets)}"
+    say(f"training sentilab's default model ({what}); first use only, cached in {directory}")
+    start = time.perf_counter()
+    texts: list[str] = []
+    labels: list[str] = []
+    for name in RECIPE.datasets:
+        ds = load_dataset(name, split="train")
+        texts += ds.texts
+        labels += ds.labels
+    model = get_model_class(RECIPE.model).from_overrides(RECIPE.params)
+    model.fit(texts, labels)
+    seconds = time.perf_counter() - start
+    metrics = {}
+    for name in RECIPE.held_out:
+        test = load_dataset(name, split="test")
+        result = evaluate(model, test.texts, test.labels, data=name)
+        metrics[f"test:{name}"] = {**result.summary(), "notes": result.notes}
+    model.save(
+        directory,
+        metrics=metrics,
+        extra_meta={"default_recipe": asdict(RECIPE), "train_rows": len(texts), "train_seconds": seconds},
+    )
+    scores = ", ".join(f"{k.split(':', 1)[1]} {v['accuracy']:.3f}" for k, v in metrics.items())
+    say(f"default model trained on {len(texts):,} texts in {seconds:.1f} s; held-out accuracy: {scores}")
+    return model

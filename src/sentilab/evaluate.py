@@ -1,0 +1,362 @@
+"""Evaluation: accuracy, macro scores, per-class scores, confusion matrix, ROC-AUC, calibration, cross-domain.
+
+Everything here returns plain data (dataclasses with ``to_dict``); figures come from
+:mod:`sentilab.plots.evaluate` and files are written only by :meth:`Evaluation.save` / :meth:`CrossDomain.save`.
+
+When the model's classes and the gold labels differ (a negative/neutral/positive model on negative/positive
+data, or a binary model on data with neutral rows), the evaluation is restricted to the labels both share and
+says so in ``notes``: gold rows with a label the model cannot predict are dropped, and the model's decision
+is the argmax over the shared labels only, with their probabilities renormalised to sum to 1.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sentilab.errors import SentilabError
+from sentilab.paths import atomic_file
+
+#: Equal-width confidence bins for the expected calibration error (Guo et al. 2017 use 15; 10 is common).
+N_BINS = 10
+
+
+@dataclass
+class Evaluation:
+    """Scores of one model on one labelled dataset (``labels`` fixes the order of every per-class list)."""
+
+    model: str
+    data: str
+    n: int
+    labels: list[str]
+    accuracy: float
+    macro_f1: float
+    macro_recall: float
+    per_class: dict[str, dict[str, float]]
+    confusion: list[list[int]]  # rows: gold label, columns: predicted label, both in ``labels`` order
+    roc_auc: float | None
+    ece: float
+    reliability: dict[str, list[float]]  # per bin: lower, upper, confidence, accuracy, count
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers (what ``meta.json`` keeps)."""
+        return {
+            "n": self.n,
+            "accuracy": self.accuracy,
+            "macro_f1": self.macro_f1,
+            "macro_recall": self.macro_recall,
+            "roc_auc": self.roc_auc,
+            "ece": self.ece,
+        }
+
+    def lines(self) -> list[str]:
+        """A plain-text report for the terminal."""
+        head = f"{self.model} on {self.data}: {self.n:,} texts" if self.model else f"{self.n:,} texts"
+        out = [head]
+        out += [f"  note: {note}" for note in self.notes]
+        auc = f"   ROC-AUC {self.roc_auc:.3f}" if self.roc_auc is not None else ""
+        out.append(
+            f"accuracy {self.accuracy:.3f}   macro-F1 {self.macro_f1:.3f}   macro-recall {self.macro_recall:.3f}"
+            f"{auc}   ECE {self.ece:.3f}"
+        )
+        width = max(8, *(len(label) for label in self.labels))
+        out.append("")
+        out.append(f"{'label':<{width}}  precision  recall  f1     support")
+        for label in self.labels:
+            row = self.per_class[label]
+            out.append(
+                f"{label:<{width}}  {row['precision']:>9.3f}  {row['recall']:>6.3f}  {row['f1']:.3f}  "
+                f"{int(row['support']):>7,}"
+            )
+        out.append("")
+        out.append("confusion (rows: gold, columns: predicted)")
+        cell = max(7, *(len(label) for label in self.labels))
+        out.append(" " * width + "  " + "  ".join(f"{label:>{cell}}" for label in self.labels))
+        for label, row in zip(self.labels, self.confusion):
+            out.append(f"{label:<{width}}  " + "  ".join(f"{value:>{cell},}" for value in row))
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+    def save(self, directory: str | Path) -> dict[str, Path]:
+        """Write metrics.json, confusion.png, reliability.png and report.html into ``directory``."""
+        from sentilab.plots import save_figure
+        from sentilab.plots.evaluate import plot_confusion, plot_reliability
+        from sentilab.report import figure_html, table_html, write_html
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = {"metrics": directory / "metrics.json"}
+        with atomic_file(paths["metrics"], "w") as handle:
+            json.dump(self.to_dict(), handle, indent=1)
+            handle.write("\n")
+        paths["confusion"] = save_figure(
+            plot_confusion(self.confusion, self.labels), directory / "confusion.png"
+        )
+        paths["reliability"] = save_figure(
+            plot_reliability(self.reliability, self.ece), directory / "reliability.png"
+        )
+        body = [
+            *(f'<p class="note">{note}</p>' for note in self.notes),
+            table_html([{k: v for k, v in self.summary().items() if v is not None}]),
+            table_html([{"label": label, **self.per_class[label]} for label in self.labels]),
+            figure_html(paths["confusion"], "Confusion matrix (rows: gold, columns: predicted)"),
+            figure_html(paths["reliability"], f"Reliability diagram (ECE {self.ece:.3f})"),
+        ]
+        paths["report"] = write_html(
+            directory / "report.html", f"{self.model or 'model'} on {self.data or 'data'}", body
+        )
+        return paths
+
+
+def evaluate(model, texts: Sequence[str], labels: Sequence[Any], *, data: str = "", n_bins: int = N_BINS):
+    """Evaluate a fitted model on labelled texts (see the module docstring for mismatched label sets)."""
+    if len(texts) != len(labels):
+        raise SentilabError(f"got {len(texts)} texts but {len(labels)} labels; they must pair up")
+    proba = model.predict_proba(list(texts))
+    return evaluate_proba(
+        proba,
+        [str(c) for c in model.classes_],
+        labels,
+        model=getattr(model, "name", ""),
+        data=data,
+        n_bins=n_bins,
+    )
+
+
+def evaluate_proba(
+    proba: np.ndarray,
+    classes: Sequence[str],
+    gold: Sequence[Any],
+    *,
+    model: str = "",
+    data: str = "",
+    n_bins: int = N_BINS,
+) -> Evaluation:
+    """Scores from probabilities ``proba`` (n, len(classes)) against gold labels (n,)."""
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support, roc_auc_score
+
+    proba = np.asarray(proba, dtype=np.float64)
+    classes = [str(c) for c in classes]
+    gold = np.asarray([str(g) for g in gold], dtype=object)
+    if proba.shape != (len(gold), len(classes)):
+        raise SentilabError(
+            f"probabilities of shape {proba.shape} do not match {len(gold)} texts × {len(classes)} classes"
+        )
+    if len(gold) == 0:
+        raise SentilabError("nothing to evaluate: the data has no labelled texts")
+    notes: list[str] = []
+    gold_labels = sorted(set(gold.tolist()))
+    unknown = [g for g in gold_labels if g not in classes]
+    shared = [c for c in classes if c in set(gold_labels)]
+    if len(shared) < 2:
+        raise SentilabError(
+            f"the model predicts {classes} but the data's labels are {gold_labels}: fewer than two in common",
+            hint="evaluate on data with the model's labels (sentilab normalizes registry labels to "
+            "negative/neutral/positive)",
+        )
+    if unknown:
+        keep = ~np.isin(gold, unknown)
+        dropped = ", ".join(f"{int((gold == u).sum()):,} '{u}'" for u in unknown)
+        notes.append(
+            f"dropped gold rows the model cannot predict: {dropped} (model labels: {', '.join(classes)})"
+        )
+        gold, proba = gold[keep], proba[keep]
+    if len(shared) < len(classes):
+        columns = [classes.index(c) for c in shared]
+        unused = [c for c in classes if c not in shared]
+        notes.append(
+            f"the model's {', '.join(repr(c) for c in unused)} class is not in the gold labels: decision between "
+            f"{' and '.join(shared)} only (their probabilities renormalised to sum to 1)"
+        )
+        proba = proba[:, columns]
+        total = proba.sum(axis=1, keepdims=True)
+        proba = np.divide(proba, total, out=np.full_like(proba, 1.0 / len(columns)), where=total > 0)
+    labels = shared
+    predicted = np.asarray(labels, dtype=object)[np.argmax(proba, axis=1)]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, predicted, labels=labels, zero_division=0
+    )
+    # Macro averages over the labels present in gold (a label with no gold rows has undefined recall).
+    present = support > 0
+    roc_auc = None
+    if len(labels) == 2 and present.all():
+        roc_auc = float(roc_auc_score(gold == labels[1], proba[:, 1]))
+    confidence = proba.max(axis=1)
+    correct = predicted == gold
+    ece, reliability = calibration(confidence, correct, n_bins=n_bins)
+    return Evaluation(
+        model=model,
+        data=data,
+        n=len(gold),
+        labels=labels,
+        accuracy=float(correct.mean()),
+        macro_f1=float(f1[present].mean()),
+        macro_recall=float(recall[present].mean()),
+        per_class={
+            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        },
+        confusion=confusion_matrix(gold, predicted, labels=labels).tolist(),
+        roc_auc=roc_auc,
+        ece=ece,
+        reliability=reliability,
+        notes=notes,
+    )
+
+
+def calibration(confidence: np.ndarray, correct: np.ndarray, *, n_bins: int = N_BINS):
+    """Expected calibration error and the reliability-diagram data.
+
+    The confidence of a prediction is its largest probability. With equal-width bins ``B_b`` over [0, 1]::
+
+        ECE = Σ_b (|B_b| / n) · |accuracy(B_b) − mean confidence(B_b)|
+
+    A perfectly calibrated model (70 % right when 70 % sure) has ECE 0.
+    """
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
+    if n_bins < 1:
+        raise SentilabError(f"n_bins must be >= 1, got {n_bins}")
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    # Bin b holds (edges[b], edges[b+1]]; a confidence of exactly 0 goes to the first bin.
+    which = np.clip(np.searchsorted(edges, confidence, side="left") - 1, 0, n_bins - 1)
+    count = np.bincount(which, minlength=n_bins)
+    conf_sum = np.bincount(which, weights=confidence, minlength=n_bins)
+    acc_sum = np.bincount(which, weights=correct, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.where(count > 0, conf_sum / np.maximum(count, 1), np.nan)
+        accuracy = np.where(count > 0, acc_sum / np.maximum(count, 1), np.nan)
+    n = max(len(confidence), 1)
+    ece = float(np.nansum(count / n * np.abs(accuracy - mean_conf)))
+    reliability = {
+        "lower": edges[:-1].tolist(),
+        "upper": edges[1:].tolist(),
+        "confidence": [None if np.isnan(v) else float(v) for v in mean_conf],
+        "accuracy": [None if np.isnan(v) else float(v) for v in accuracy],
+        "count": count.astype(int).tolist(),
+    }
+    return ece, reliability
+
+
+# --------------------------------------------------------------------------- cross-domain
+@dataclass
+class CrossDomain:
+    """One model trained on each dataset (rows) and tested on each dataset's test split (columns)."""
+
+    model: str
+    train: list[str]
+    test: list[str]
+    accuracy: list[list[float]]
+    macro_f1: list[list[float]]
+    n_train: list[int]
+    n_test: list[int]
+    notes: list[str] = field(default_factory=list)
+
+    def frame(self, metric: str = "accuracy"):
+        import pandas as pd
+
+        if metric not in ("accuracy", "macro_f1"):
+            raise SentilabError(f"unknown metric {metric!r}; choose accuracy or macro_f1")
+        values = self.accuracy if metric == "accuracy" else self.macro_f1
+        frame = pd.DataFrame(values, index=self.train, columns=self.test)
+        frame.index.name = "trained on \\ tested on"
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def lines(self, metric: str = "accuracy") -> list[str]:
+        frame = self.frame(metric)
+        width = max(len("trained on"), *(len(name) for name in self.train))
+        cell = max(7, *(len(name) for name in self.test))
+        out = [f"{self.model}: {metric} (rows: trained on, columns: tested on)"]
+        out.append(f"{'trained on':<{width}}  " + "  ".join(f"{name:>{cell}}" for name in self.test))
+        for name, row in frame.iterrows():
+            out.append(f"{name:<{width}}  " + "  ".join(f"{value:>{cell}.3f}" for value in row))
+        out += [f"  note: {note}" for note in self.notes]
+        return out
+
+    def save(self, directory: str | Path) -> dict[str, Path]:
+        """``<model>_cross_domain.csv`` / ``.json`` and a heatmap ``<model>_cross_domain.png``."""
+        from sentilab.plots import save_figure
+        from sentilab.plots.evaluate import plot_cross_domain
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        stem = f"{self.model}_cross_domain"
+        paths = {"csv": directory / f"{stem}.csv", "json": directory / f"{stem}.json"}
+        with atomic_file(paths["csv"], "w") as handle:
+            self.frame("accuracy").to_csv(handle, float_format="%.4f")
+        with atomic_file(paths["json"], "w") as handle:
+            json.dump(self.to_dict(), handle, indent=1)
+            handle.write("\n")
+        figure = plot_cross_domain(self.frame("accuracy"), title=f"{self.model}: accuracy")
+        paths["png"] = save_figure(figure, directory / f"{stem}.png")
+        return paths
+
+
+def cross_domain(
+    model_name: str,
+    datasets: Sequence[str],
+    *,
+    params: dict[str, str] | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    load: Callable | None = None,
+    on_step: Callable[[str], None] | None = None,
+    test_datasets: Sequence[str] | None = None,
+) -> CrossDomain:
+    """Train ``model_name`` on each dataset's train split; test each on every dataset's test split.
+
+    ``params`` are ``--set`` style overrides; ``sample`` caps each training set (stratified, ``seed``);
+    ``load`` defaults to :func:`sentilab.data.load_dataset`; ``on_step`` receives progress lines.
+    """
+    from sentilab.models import get_model_class
+
+    if load is None:
+        from sentilab.data import load_dataset as load
+    say = on_step or (lambda line: None)
+    test_datasets = list(test_datasets or datasets)
+    if not datasets:
+        raise SentilabError("cross_domain needs at least one dataset")
+    model_cls = get_model_class(model_name)
+    tests = {}
+    for name in test_datasets:
+        ds = load(name, split="test")
+        tests[name] = ds
+    accuracy, macro_f1, n_train, notes = [], [], [], []
+    for train_name in datasets:
+        ds = load(train_name, split="train", sample=sample, seed=seed)
+        say(f"{model_name}: training on {train_name} ({len(ds):,} texts)")
+        model = model_cls.from_overrides(params or {}).fit(ds.texts, ds.labels)
+        n_train.append(len(ds))
+        row_acc, row_f1 = [], []
+        for test_name, test in tests.items():
+            result = evaluate(model, test.texts, test.labels, data=test_name)
+            row_acc.append(result.accuracy)
+            row_f1.append(result.macro_f1)
+            notes += [f"{train_name} → {test_name}: {note}" for note in result.notes]
+            say(f"  tested on {test_name}: accuracy {result.accuracy:.3f}")
+        accuracy.append(row_acc)
+        macro_f1.append(row_f1)
+    return CrossDomain(
+        model=model_name,
+        train=list(datasets),
+        test=test_datasets,
+        accuracy=accuracy,
+        macro_f1=macro_f1,
+        n_train=n_train,
+        n_test=[len(tests[name]) for name in test_datasets],
+        notes=notes,
+    )

@@ -1,0 +1,793 @@
+"""Bag-of-words linear models (``bow``): binary, count, TF-IDF or NBSVM features + logistic regression.
+
+The whole batch goes through NumPy/pandas/SciPy at once; no Python loop runs per text except the text
+normalization steps that cannot be applied to a batch (see :class:`TokenPipeline`). Shapes::
+
+    texts ─ normalize, tokenize ─▶ flat tokens, each text followed by SEP          (n_tokens,)
+          ─ token ids (0 = SEP, -1 = unknown) ─▶                                    (n_tokens,) int64
+          ─ n-gram nodes of order k: key = prefix_node << 32 | token_id ─▶ (text, column) pairs
+          ─ counts ─▶ X, CSR (n_texts, n_features): binary 1 | count | tf-idf | binary (nbsvm)
+    decision D = X @ W.T + b                                                        (n_texts, K')
+
+``K' = 1`` for two classes (``p(classes_[1]) = sigmoid(D)``); otherwise ``K' = K`` with a softmax
+(multinomial logistic regression) or, for NBSVM, one-vs-rest sigmoids normalised to sum to 1.
+
+Every prediction is therefore a sum over features: ``D[i, c] = b[c] + Σ_j X[i, j] · W[c, j]``, and
+:meth:`BowModel.contributions` returns those terms exactly (what :mod:`sentilab.explain` shows).
+
+Nothing is pickled: ``vocab.json`` holds the n-grams (token lists, in column order) and the weights file holds
+``coef``, ``intercept``, ``doc_freq`` and, when used, ``idf`` and ``ratios``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from sentilab.errors import ModelError
+from sentilab.models.base import SentimentModel
+from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
+from sentilab.text.tokenize import get_tokenizer
+
+#: Reserved document separator (a control character no keyboard produces); inside a text it counts as a space.
+SEP = "\x01"
+_JOIN = " \x01 "
+#: Texts per chunk: bounds the memory of the flat token arrays (about 20 tokens per tweet).
+CHUNK = 20_000
+
+# --------------------------------------------------------------------------- batch tokenization
+# Why a batch path is exact. Texts are joined as "t1 \x01 t2 \x01 ... \x01 " and the steps below run once
+# over the joined string. A step is *join-safe* when no match can cross " \x01 " and no match depends on
+# whether the text ends at a space or at the string's end:
+#   lowercase    str.lower is per character except Greek final sigma, whose rule treats a space like the end
+#   placeholders URL "\S+" stops at the space; the @user look-behind sees a space like the start of a string
+#   squeeze      runs of one repeated letter never include a space or \x01
+#   stopwords    splits on whitespace and re-joins with single spaces; "\x01" is not a stop word
+#   spaces       only changes whitespace, which none of the joinable tokenizers below can see: skipped
+# "html" is not join-safe (a tag "<a ... >" may span texts) and "punctuation" deletes \x01; they, and any
+# callable, run per text, before the join. The joinable tokenizers never put whitespace inside a token and
+# their look-aheads treat a space like the string's end, so tokens never cross " \x01 " and \x01 itself comes
+# out as one token: the separator. tests/test_linear.py checks the whole path against the per-text reference
+# with hypothesis. If the regexes in sentilab.text change, the fingerprint below no longer matches and the
+# reference path is used until someone re-reads this argument.
+_JOIN_SAFE_STEPS = {"lowercase", "placeholders", "squeeze", "stopwords", "spaces"}
+_JOINABLE_TOKENIZERS = {"tweet", "basic_english", "whitespace"}
+_ANALYZED = {
+    "URL_RE": (r"(?:https?://|www\.)\S+", re.IGNORECASE | re.UNICODE),
+    "USER_RE": (r"(?<![\w@])@\w{1,30}", re.UNICODE),
+    "REPEAT_RE": (r"([^\W\d_])\1{2,}", re.UNICODE),
+    "SPACE_RE": (r"\s+", re.UNICODE),
+}
+# Faster equivalents of URL_RE and USER_RE (same matches). IGNORECASE is slow to scan for; the explicit classes
+# list every character re.IGNORECASE folds onto h/t/p/s/w (checked over all of Unicode: only "ſ" U+017F folds
+# onto "s"). After a lowercase step no upper-case letter is left, so the shorter pattern suffices.
+_URL_ANY_CASE = re.compile(r"(?:[hH][tT][tT][pP][sS\u017f]?://|[wW][wW][wW]\.)\S+")
+_URL_LOWER = re.compile(r"(?:http[s\u017f]?://|www\.)\S+")
+# "@" first, then look behind it: one fast literal scan instead of a look-behind at every position.
+_USER_FAST = re.compile(r"@(?<![\w@]@)\w{1,30}")
+
+
+def _normalize_module():
+    import sentilab.text.normalize  # noqa: F401  (the package re-exports a function under the same name)
+
+    return sys.modules["sentilab.text.normalize"]
+
+
+def _fast_path_available() -> bool:
+    """True when sentilab.text still has the regexes the join-safety argument above was made for."""
+    normalize = _normalize_module()
+    from sentilab.text import tokenize
+
+    for name, (pattern, flags) in _ANALYZED.items():
+        compiled = getattr(normalize, name, None)
+        if compiled is None or compiled.pattern != pattern or compiled.flags != flags:
+            return False
+    steps = normalize.STEPS
+    return (
+        steps.get("placeholders") is normalize.placeholders
+        and steps.get("squeeze") is normalize.squeeze_repeats
+        and steps.get("lowercase") is normalize.lowercase
+        and steps.get("stopwords") is normalize.remove_stop_words
+        and steps.get("spaces") is normalize.collapse_spaces
+        and tokenize._TWEET_RE.pattern == _TWEET_PATTERN
+        and tokenize.get_tokenizer("tweet") is tokenize.tweet
+    )
+
+
+_TWEET_PATTERN = (
+    r"(?:https?://|www\.)\S+|<(?:url|user|num)>|"
+    r"""(?:[<>]?[:;=8xX][\-o\*']?(?:[\)\]\(\[/\\\|@]+|[dDpP3]+(?!\w))"""
+    r"""|[\)\]\(\[dDpP/\\\|@3]+[\-o\*']?[:;=8][<>]?(?!\w)"""
+    r"""|<3+|</3)|@\w+|#\w+|\w+(?:['’]\w+)*|[^\w\s]"""
+)
+
+
+class TokenPipeline:
+    """Normalization steps + a tokenizer, for one text (the reference) or a whole batch (fast, same tokens).
+
+    >>> TokenPipeline().flat(["I don't LOVE it", "soooo good"])
+    ["i", "don't", "love", "it", "\\x01", "soo", "good", "\\x01"]
+    """
+
+    def __init__(self, steps: Sequence[str] = DEFAULT_STEPS, tokenizer: str = "tweet"):
+        self.steps = list(steps)
+        self.normalizer = Normalizer(self.steps)  # raises a clear error for an unknown step
+        self.tokenizer_name = tokenizer
+        self.tokenize = get_tokenizer(tokenizer)  # raises a clear error for an unknown tokenizer
+        self.batched = (
+            isinstance(tokenizer, str) and tokenizer in _JOINABLE_TOKENIZERS and _fast_path_available()
+        )
+        # Steps up to the last join-unsafe one run per text; the rest run once over the joined batch.
+        unsafe = [i for i, s in enumerate(self.steps) if not (isinstance(s, str) and s in _JOIN_SAFE_STEPS)]
+        cut = unsafe[-1] + 1 if unsafe else 0
+        self.per_text = Normalizer(self.steps[:cut]) if cut else None
+        self.joined_steps = [s for s in self.steps[cut:] if s != "spaces"]
+        # Does the text reach the placeholders step already lower-cased (enables the shorter URL pattern)?
+        self._lower_before = []
+        lowered = "lowercase" in self.steps[:cut] and all(
+            s in {"lowercase", "placeholders", "squeeze", "stopwords", "spaces", "punctuation"}
+            for s in self.steps[self.steps.index("lowercase") :]
+        )
+        for step in self.joined_steps:
+            lowered = lowered or step == "lowercase"
+            self._lower_before.append(lowered)
+
+    def __call__(self, text: str) -> list[str]:
+        """Tokens of one text: the definition the batch path must reproduce."""
+        return self.tokenize(self.normalizer(text.replace(SEP, " ")))
+
+    def flat(self, texts: Sequence[str]) -> list[str]:
+        """Tokens of every text in one list, each text's tokens followed by :data:`SEP`."""
+        if not texts:
+            return []
+        if SEP in "".join(texts):
+            texts = [t.replace(SEP, " ") for t in texts]
+        if not self.batched:
+            out: list[str] = []
+            for text in texts:
+                out.extend(self.tokenize(self.normalizer(text)))
+                out.append(SEP)
+            return out
+        if self.per_text is not None:
+            texts = self.per_text.map(texts)
+        joined = _JOIN.join(texts) + _JOIN
+        for step, lowered in zip(self.joined_steps, self._lower_before):
+            joined = self._joined_step(step, joined, lowered)
+        return self.tokenize(joined)
+
+    @staticmethod
+    def _joined_step(step: str, joined: str, lowered: bool) -> str:
+        normalize = _normalize_module()
+        if step == "lowercase":
+            return joined.lower()
+        if step == "placeholders":
+            url = _URL_LOWER if lowered else _URL_ANY_CASE
+            return _USER_FAST.sub(normalize.USER_TOKEN, url.sub(normalize.URL_TOKEN, joined))
+        if step == "squeeze":
+            return _squeeze_joined(joined, normalize.squeeze_repeats)
+        if step == "stopwords":
+            return normalize.remove_stop_words(joined)
+        raise AssertionError(step)  # pragma: no cover - only join-safe steps get here
+
+
+def _squeeze_joined(joined: str, squeeze) -> str:
+    """Apply ``squeeze`` only to the texts that have three equal characters in a row (the rest cannot change).
+
+    Finding candidates with NumPy on the UTF-32 code points is ~10x faster than running the regex everywhere.
+    """
+    try:
+        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    except UnicodeEncodeError:  # lone surrogates (undecodable input): the regex handles them
+        return squeeze(joined)
+    triple = np.flatnonzero((points[2:] == points[1:-1]) & (points[1:-1] == points[:-2]))
+    if triple.size == 0:
+        return joined
+    separators = np.flatnonzero(points == 1)
+    parts = joined.split(SEP)
+    for index in np.unique(np.searchsorted(separators, triple)):
+        parts[index] = squeeze(parts[index])
+    return SEP.join(parts)
+
+
+# --------------------------------------------------------------------------- n-gram tables
+_SHIFT = np.int64(32)
+_LOW = np.int64(0xFFFFFFFF)
+
+
+def _node_keys(prev: np.ndarray, nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of order-k nodes from order-(k-1) nodes ``prev`` and the next token ids ``nxt`` (same length).
+
+    A position is valid when its prefix exists (>= 0) and the next token is a real, known token (> 0):
+    separators (0) and unknown tokens (-1) end every n-gram, so n-grams never cross texts.
+    """
+    ok = (prev >= 0) & (nxt > 0)
+    return ok, (prev[ok] << _SHIFT) | nxt[ok]
+
+
+class _Lookup(dict):
+    """A dict that answers -1 for a missing key (unknown token)."""
+
+    __slots__ = ()
+
+    def __missing__(self, key: str) -> int:
+        return -1
+
+
+class NgramIndex:
+    """Exact lookup of n-grams (up to order ``hi``) to feature columns, on integer keys only.
+
+    ``tokens[i - 1]`` has id ``i`` (0 is SEP). An order-k node is a distinct k-gram that is a feature or the
+    prefix of a longer feature; ``keys[k]`` (pandas Index, int64) holds ``prefix_node << 32 | token_id``
+    per node and ``columns[k]`` the node's feature column or -1.
+    """
+
+    def __init__(self, ngrams: Sequence[Sequence[str]]):
+        import pandas as pd
+
+        token_ids: dict[str, int] = {}
+        tables: list[dict[int, int]] = []
+        node_columns: list[list[int]] = []
+        self.orders = max((len(g) for g in ngrams), default=1)
+        for _ in range(self.orders):
+            tables.append({})
+            node_columns.append([])
+        unigram_columns = [-1]  # index 0 is SEP
+        for column, gram in enumerate(ngrams):
+            node = -1
+            for k, token in enumerate(gram):
+                tid = token_ids.get(token)
+                if tid is None:
+                    tid = token_ids[token] = len(token_ids) + 1
+                    unigram_columns.append(-1)
+                if k == 0:
+                    node = tid
+                    continue
+                key = (node << 32) | tid
+                table = tables[k]
+                found = table.get(key)
+                if found is None:
+                    found = table[key] = len(table)
+                    node_columns[k].append(-1)
+                node = found
+            if len(gram) == 1:
+                unigram_columns[node] = column
+            else:
+                node_columns[len(gram) - 1][node] = column
+        self.tokens = list(token_ids)
+        self._token_ids = _Lookup(token_ids)
+        self._token_ids[SEP] = 0
+        self.columns = [np.asarray(unigram_columns, dtype=np.int64)]
+        self.keys = [None]
+        for k in range(1, self.orders):
+            self.keys.append(pd.Index(np.fromiter(tables[k], dtype=np.int64, count=len(tables[k]))))
+            self.columns.append(np.asarray(node_columns[k], dtype=np.int64))
+
+    def token_ids(self, flat: list[str]) -> np.ndarray:
+        """Ids of a flat token list: 0 for SEP, -1 for tokens that are in no feature."""
+        # map() over dict.__getitem__ runs in C; only unknown tokens reach _Lookup.__missing__.
+        return np.fromiter(map(self._token_ids.__getitem__, flat), dtype=np.int64, count=len(flat))
+
+    def pairs(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every feature occurrence in ``ids``: (text index, column, start position, order) arrays."""
+        text_of = np.cumsum(ids == 0) - (ids == 0)  # separators before each position = its text
+        texts, columns, starts, orders = [], [], [], []
+        node = np.where(ids > 0, ids, -1)
+        for k in range(self.orders):
+            if k > 0:
+                ok, keys = _node_keys(node[:-1], ids[k:])
+                node = np.full(len(ok), -1, dtype=np.int64)
+                node[ok] = self.keys[k].get_indexer(keys)
+            hit = np.flatnonzero(node >= 0)
+            col = self.columns[k][node[hit]]
+            found = col >= 0
+            starts.append(hit[found])
+            texts.append(text_of[hit[found]])
+            columns.append(col[found])
+            orders.append(np.full(int(found.sum()), k + 1, dtype=np.int64))
+        return (
+            np.concatenate(texts),
+            np.concatenate(columns),
+            np.concatenate(starts),
+            np.concatenate(orders),
+        )
+
+
+def _count_matrix(rows: np.ndarray, cols: np.ndarray, n_rows: int, n_cols: int):
+    """CSR (n_rows, n_cols) of occurrence counts (int32) from (row, col) pairs sorted by row."""
+    from scipy import sparse
+
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
+    matrix = sparse.csr_matrix(
+        (np.ones(len(cols), dtype=np.int32), cols.astype(np.int32, copy=False), indptr),
+        shape=(n_rows, n_cols),
+    )
+    matrix.sum_duplicates()  # sorts each row's columns and adds repeated n-grams up
+    return matrix
+
+
+def _row_index(matrix) -> np.ndarray:
+    """The row of every stored value of a CSR matrix."""
+    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+
+
+# --------------------------------------------------------------------------- the model
+Features = Literal["binary", "count", "tfidf", "nbsvm"]
+
+
+class BowModel(SentimentModel):
+    """Bag of n-grams + logistic regression; NBSVM (Wang & Manning 2012) with ``features="nbsvm"``.
+
+    Features (``X[i, j]`` for text i and n-gram j):
+
+    * ``binary``: 1 if the n-gram occurs, else 0.
+    * ``count``: how often it occurs.
+    * ``tfidf``: ``tf · idf_j`` with ``tf = 1 + ln(count)`` (``sublinear_tf``) or the count, ``idf_j =
+      ln((1 + n) / (1 + df_j)) + 1``, each row scaled to unit L2 norm (scikit-learn's TfidfVectorizer).
+    * ``nbsvm``: binary features scaled by the log-count ratio ``r = ln((p / |p|₁) / (q / |q|₁))`` with
+      ``p = α + Σ_{y = c} x``, ``q = α + Σ_{y ≠ c} x`` (``α = nb_alpha``), then a logistic regression per class
+      (one-vs-rest for more than two classes). ``nb_beta < 1`` interpolates the weights as in the paper,
+      ``w' = (1 - β) · mean|w| + β · w``.
+
+    Text goes through the normalization ``normalize`` (step names from :mod:`sentilab.text.normalize`; the
+    default keeps negations and stop words) and the tokenizer ``tokenizer``: ``"don't"`` stays one token and
+    ``"not good"`` a bigram, so negation reaches the model.
+    """
+
+    name: ClassVar[str] = "bow"
+    param_help: ClassVar[dict[str, str]] = {
+        "features": "binary | count | tfidf | nbsvm: how n-grams become numbers (tfidf: sublinear tf, L2 rows)",
+        "ngram_range": "smallest,largest n-gram length; 1,2 adds bigrams such as 'not good'",
+        "min_df": "drop n-grams found in fewer documents (2 drops one-off usernames and typos)",
+        "max_df": "drop n-grams found in more than this fraction of documents (1.0 keeps all)",
+        "max_features": "keep only the most frequent n-grams (by total count); none keeps all",
+        "tokenizer": "tokenizer name from sentilab.text (tweet keeps emoticons, #tags and don't whole)",
+        "normalize": "normalization steps, comma separated (default: html,lowercase,placeholders,squeeze,spaces)",
+        "sublinear_tf": "tfidf only: use 1 + ln(count) instead of the raw count",
+        "C": "inverse L2 regularisation strength of the logistic regression (larger = less regularised)",
+        "class_weight": "balanced reweights classes inversely to their frequency; none weighs texts equally",
+        "max_iter": "maximum L-BFGS iterations of the logistic regression",
+        "nb_alpha": "nbsvm only: add-alpha smoothing of the log-count ratios",
+        "nb_beta": "nbsvm only: weight interpolation of Wang & Manning (1.0 = plain logistic regression)",
+    }
+
+    def __init__(
+        self,
+        *,
+        features: Features = "tfidf",
+        ngram_range: tuple[int, int] = (1, 2),
+        min_df: int = 2,
+        max_df: float = 1.0,
+        max_features: int | None = None,
+        tokenizer: str = "tweet",
+        normalize: tuple[str, ...] = DEFAULT_STEPS,
+        sublinear_tf: bool = True,
+        C: float = 1.0,
+        class_weight: str | None = None,
+        max_iter: int = 1000,
+        nb_alpha: float = 1.0,
+        nb_beta: float = 1.0,
+    ):
+        self.features = features
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.tokenizer = tokenizer
+        self.normalize = normalize
+        self.sublinear_tf = sublinear_tf
+        self.C = C
+        self.class_weight = class_weight
+        self.max_iter = max_iter
+        self.nb_alpha = nb_alpha
+        self.nb_beta = nb_beta
+
+    @classmethod
+    def contract_params(cls) -> dict[str, Any]:
+        return {"min_df": 1, "C": 10.0}
+
+    # ----------------------------------------------------------------- validation
+    def _check_params(self) -> tuple[int, int]:
+        allowed = ("binary", "count", "tfidf", "nbsvm")
+        if self.features not in allowed:
+            raise ModelError(f"features={self.features!r} is not one of: {', '.join(allowed)}")
+        try:
+            lo, hi = (int(v) for v in self.ngram_range)
+        except (TypeError, ValueError):
+            raise ModelError(f"ngram_range={self.ngram_range!r} must be two integers such as 1,2") from None
+        if not 1 <= lo <= hi <= 6:
+            raise ModelError(f"ngram_range={self.ngram_range!r} must satisfy 1 <= smallest <= largest <= 6")
+        if isinstance(self.min_df, bool) or not isinstance(self.min_df, (int, np.integer)) or self.min_df < 1:
+            raise ModelError(f"min_df={self.min_df!r} must be a whole number of documents >= 1")
+        if not 0.0 < float(self.max_df) <= 1.0:
+            raise ModelError(f"max_df={self.max_df!r} must be a fraction of documents in (0, 1]")
+        if self.max_features is not None and int(self.max_features) < 1:
+            raise ModelError(f"max_features={self.max_features!r} must be >= 1, or None for no limit")
+        if not float(self.C) > 0:
+            raise ModelError(f"C={self.C!r} must be > 0")
+        if self.class_weight not in (None, "balanced"):
+            raise ModelError(f"class_weight={self.class_weight!r} must be 'balanced' or None")
+        if not float(self.nb_alpha) > 0:
+            raise ModelError(f"nb_alpha={self.nb_alpha!r} must be > 0")
+        if not 0.0 <= float(self.nb_beta) <= 1.0:
+            raise ModelError(f"nb_beta={self.nb_beta!r} must be in [0, 1]")
+        if isinstance(self.normalize, str):
+            raise ModelError(
+                f"normalize={self.normalize!r} must be a list of step names, e.g. ('html', 'lowercase')"
+            )
+        return lo, hi
+
+    def _pipeline(self) -> TokenPipeline:
+        pipeline = getattr(self, "_pipeline_cache", None)
+        key = (tuple(self.normalize), self.tokenizer)
+        if pipeline is None or pipeline[0] != key:
+            pipeline = (key, TokenPipeline(tuple(self.normalize), self.tokenizer))
+            self._pipeline_cache = pipeline
+        return pipeline[1]
+
+    # ----------------------------------------------------------------- fitting
+    def _fit(self, texts, y, validation) -> None:
+        lo, hi = self._check_params()
+        pipeline = self._pipeline()
+        counts, ngrams, doc_freq = _learn_vocabulary(
+            texts,
+            pipeline,
+            lo,
+            hi,
+            min_df=int(self.min_df),
+            max_df=float(self.max_df),
+            max_features=None if self.max_features is None else int(self.max_features),
+        )
+        self.ngrams_ = ngrams
+        self.doc_freq_ = doc_freq
+        self.n_documents_ = len(texts)
+        if self.features == "tfidf":
+            # scikit-learn's smooth idf: as if one extra document contained every n-gram once.
+            self.idf_ = np.log((1.0 + len(texts)) / (1.0 + doc_freq)) + 1.0
+        else:
+            self.idf_ = None
+        X = self._weigh(counts)
+        n_classes = len(self.classes_)
+        if self.features == "nbsvm":
+            self._fit_nbsvm(X, y, n_classes)
+        else:
+            lr = self._logistic_regression().fit(X, y)
+            self.coef_ = lr.coef_.astype(np.float64)  # (1, F) for two classes, else (K, F)
+            self.intercept_ = lr.intercept_.astype(np.float64)
+            self.ratios_ = None
+            self.link_ = "sigmoid" if n_classes == 2 else "softmax"
+        self._index = NgramIndex(self.ngrams_)
+        self._effective = self._effective_weights()
+
+    def _logistic_regression(self):
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(
+            C=float(self.C), class_weight=self.class_weight, max_iter=int(self.max_iter), solver="lbfgs"
+        )
+
+    def _fit_nbsvm(self, X, y: np.ndarray, n_classes: int) -> None:
+        """One logistic regression per class on binary features scaled by that class's log-count ratios."""
+        targets = [1] if n_classes == 2 else list(range(n_classes))
+        alpha = float(self.nb_alpha)
+        coefs, intercepts, ratios = [], [], []
+        for target in targets:
+            is_target = (y == target).astype(np.int64)
+            p = alpha + np.asarray(X[is_target == 1].sum(axis=0)).ravel()  # (F,) smoothed counts in class
+            q = alpha + np.asarray(X[is_target == 0].sum(axis=0)).ravel()  # (F,) ... outside it
+            r = np.log((p / p.sum()) / (q / q.sum()))  # (F,) log-count ratio
+            lr = self._logistic_regression().fit(X.multiply(r).tocsr(), is_target)
+            w = lr.coef_.ravel().astype(np.float64)
+            beta = float(self.nb_beta)
+            if beta < 1.0:
+                w = (1.0 - beta) * np.abs(w).mean() + beta * w
+            coefs.append(w)
+            intercepts.append(float(lr.intercept_[0]))
+            ratios.append(r)
+        self.coef_ = np.vstack(coefs)
+        self.intercept_ = np.asarray(intercepts, dtype=np.float64)
+        self.ratios_ = np.vstack(ratios)
+        self.link_ = "sigmoid" if n_classes == 2 else "ovr"
+
+    def _effective_weights(self) -> np.ndarray:
+        """W (K', F) applied to the feature matrix: for NBSVM ``r ⊙ w`` folds the ratios in."""
+        return self.coef_ * self.ratios_ if self.ratios_ is not None else self.coef_
+
+    # ----------------------------------------------------------------- features
+    def _weigh(self, counts):
+        """Counts (CSR int) -> the feature matrix the coefficients apply to (CSR float64)."""
+        X = counts.astype(np.float64)
+        if self.features in ("binary", "nbsvm"):
+            X.data[:] = 1.0
+        elif self.features == "tfidf":
+            if self.sublinear_tf:
+                np.log(X.data, out=X.data)
+                X.data += 1.0
+            X.data *= self.idf_[X.indices]
+            norms = np.sqrt(np.bincount(_row_index(X), weights=X.data**2, minlength=X.shape[0]))
+            norms[norms == 0] = 1.0  # a text with no known n-gram keeps an all-zero row
+            X.data /= np.repeat(norms, np.diff(X.indptr))
+        return X
+
+    def transform(self, texts) -> Any:
+        """The feature matrix X (CSR float64, shape (n_texts, n_features)) the coefficients apply to."""
+        from sentilab.models.base import check_texts
+
+        self._check_fitted()
+        texts = check_texts(texts)
+        counts, _ = self._counts(texts)
+        return self._weigh(counts)
+
+    def _counts(self, texts: list[str]):
+        ids = self._index.token_ids(self._pipeline().flat(texts))
+        text_of, columns, starts, orders = self._index.pairs(ids)
+        order = np.argsort(text_of, kind="stable")
+        counts = _count_matrix(text_of[order], columns[order], len(texts), len(self.ngrams_))
+        return counts, (ids, text_of, columns, starts, orders)
+
+    # ----------------------------------------------------------------- prediction
+    def decision_function(self, texts) -> np.ndarray:
+        """``D = X @ W.T + b``: shape (n,) for two classes (log-odds of ``classes_[1]``), else (n, K)."""
+        X = self.transform(texts)
+        return self._decide(X)
+
+    def _decide(self, X) -> np.ndarray:
+        scores = np.asarray(X @ self._effective.T) + self.intercept_  # (n, K')
+        return scores[:, 0] if scores.shape[1] == 1 else scores
+
+    def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        out = []
+        for start in range(0, len(texts), CHUNK):
+            counts, _ = self._counts(texts[start : start + CHUNK])
+            out.append(_link(self._decide(self._weigh(counts)), self.link_))
+        return np.vstack(out)
+
+    # ----------------------------------------------------------------- explanation
+    def contributions(self, text: str, target=None) -> dict[str, Any]:
+        """Exact additive explanation of one text for class ``target`` (default: the predicted class).
+
+        Returns ``{"target", "decision", "intercept", "features", "tokens"}`` where ``features`` lists every
+        n-gram present with its value ``x``, weight ``w`` and contribution ``x · w``, and ``tokens`` spreads
+        each n-gram's contribution evenly over its occurrences and their tokens. Both sums plus the intercept
+        equal ``decision``: the log-odds (two classes), the class logit (softmax) or the class's one-vs-rest
+        decision value (NBSVM), as returned by :meth:`decision_function`.
+        """
+        from sentilab.models.base import check_texts
+
+        self._check_fitted()
+        if not isinstance(text, str):
+            raise ModelError(f"contributions() explains one text (a string), got {type(text).__name__}")
+        [text] = check_texts([text])
+        labels = [str(c) for c in self.classes_]
+        if target is None:
+            target = labels[int(np.argmax(self.predict_proba([text])[0]))]
+        if str(target) not in labels:
+            raise ModelError(f"target {target!r} is not a class of this model ({', '.join(labels)})")
+        klass = labels.index(str(target))
+        flat = self._pipeline().flat([text])[:-1]  # drop the trailing separator
+        counts, (ids, _, columns, starts, orders) = self._counts([text])
+        X = self._weigh(counts)
+        if self._effective.shape[0] == 1:  # two classes: one weight row for classes_[1]; flip for classes_[0]
+            sign = 1.0 if klass == 1 else -1.0
+            weights, intercept = sign * self._effective[0], sign * float(self.intercept_[0])
+        else:
+            weights, intercept = self._effective[klass], float(self.intercept_[klass])
+        present = X.indices  # one row: its columns
+        values = X.data
+        contrib = values * weights[present]
+        features = [
+            {
+                "feature": " ".join(self.ngrams_[j]),
+                "value": float(v),
+                "weight": float(weights[j]),
+                "contribution": float(c),
+            }
+            for j, v, c in zip(present, values, contrib)
+        ]
+        # Spread each feature's contribution over its occurrences (count) and each occurrence's tokens (order).
+        per_column = dict(zip(present.tolist(), contrib.tolist()))
+        occurrences = np.bincount(columns, minlength=len(self.ngrams_))
+        token_scores = np.zeros(len(flat))
+        for column, start, order in zip(columns.tolist(), starts.tolist(), orders.tolist()):
+            share = per_column[column] / occurrences[column] / order
+            token_scores[start : start + order] += share
+        decision = intercept + float(contrib.sum())
+        return {
+            "target": str(target),
+            "decision": decision,
+            "intercept": intercept,
+            "features": sorted(features, key=lambda f: -abs(f["contribution"])),
+            "tokens": [{"token": t, "contribution": float(s)} for t, s in zip(flat, token_scores)],
+        }
+
+    def feature_table(self, target=None):
+        """``(names, weights (F,), doc_freq (F,))`` toward class ``target`` (default: ``classes_[-1]``)."""
+        self._check_fitted()
+        labels = [str(c) for c in self.classes_]
+        target = labels[-1] if target is None else str(target)
+        if target not in labels:
+            raise ModelError(f"target {target!r} is not a class of this model ({', '.join(labels)})")
+        klass = labels.index(target)
+        if self._effective.shape[0] == 1:
+            weights = self._effective[0] * (1.0 if klass == 1 else -1.0)
+        else:
+            weights = self._effective[klass]
+        return [" ".join(g) for g in self.ngrams_], weights, self.doc_freq_
+
+    # ----------------------------------------------------------------- persistence
+    def _get_state(self):
+        arrays = {
+            "coef": self.coef_,
+            "intercept": self.intercept_,
+            "doc_freq": self.doc_freq_.astype(np.int64),
+        }
+        if self.idf_ is not None:
+            arrays["idf"] = self.idf_
+        if self.ratios_ is not None:
+            arrays["ratios"] = self.ratios_
+        data = {
+            "ngrams": [list(g) for g in self.ngrams_],
+            "n_documents": self.n_documents_,
+            "link": self.link_,
+        }
+        return arrays, data
+
+    def _set_state(self, arrays, data) -> None:
+        try:
+            self.ngrams_ = [tuple(g) for g in data["ngrams"]]
+            self.n_documents_ = int(data["n_documents"])
+            self.link_ = data["link"]
+            self.coef_ = arrays["coef"]
+            self.intercept_ = arrays["intercept"]
+            self.doc_freq_ = arrays["doc_freq"]
+        except (KeyError, TypeError) as exc:
+            raise ModelError(f"this bow model directory is incomplete (missing {exc})") from None
+        self.idf_ = arrays.get("idf")
+        self.ratios_ = arrays.get("ratios")
+        n_features = len(self.ngrams_)
+        if self.coef_.ndim != 2 or self.coef_.shape[1] != n_features or len(self.doc_freq_) != n_features:
+            raise ModelError(
+                f"this bow model is inconsistent: {n_features} n-grams in vocab.json but weights of shape "
+                f"{self.coef_.shape}; re-save or retrain it"
+            )
+        if self.link_ not in ("sigmoid", "softmax", "ovr"):
+            raise ModelError(f"unknown link {self.link_!r} in vocab.json")
+        self._index = NgramIndex(self.ngrams_)
+        self._effective = self._effective_weights()
+
+
+def _link(scores: np.ndarray, link: str) -> np.ndarray:
+    """Decision values -> probabilities (n, K)."""
+    from scipy.special import expit, softmax
+
+    if link == "sigmoid":
+        p1 = expit(scores)
+        return np.column_stack([1.0 - p1, p1])
+    if link == "softmax":
+        return softmax(scores, axis=1)
+    p = expit(scores)  # one-vs-rest: normalise the K sigmoids (scikit-learn's OneVsRestClassifier)
+    total = p.sum(axis=1, keepdims=True)
+    return np.divide(p, total, out=np.full_like(p, 1.0 / p.shape[1]), where=total > 0)
+
+
+# --------------------------------------------------------------------------- vocabulary learning
+def _learn_vocabulary(texts, pipeline: TokenPipeline, lo: int, hi: int, *, min_df, max_df, max_features):
+    """Count every n-gram of order lo..hi, keep the frequent ones; return (counts CSR, n-grams, doc_freq).
+
+    Tokens become ids chunk by chunk (a dict sees each distinct token once per chunk); n-grams are found on
+    integer keys with ``pandas.factorize`` over the whole corpus, so nothing loops per token in Python.
+    """
+    import pandas as pd
+    from scipy import sparse
+    from tqdm.auto import tqdm
+
+    n_docs = len(texts)
+    vocabulary: dict[str, int] = {SEP: 0}
+    chunks = []
+    progress = tqdm(
+        total=n_docs, unit="texts", desc="tokenizing", disable=n_docs < 200_000 or None, leave=False
+    )
+    for start in range(0, n_docs, CHUNK * 5):
+        flat = pipeline.flat(texts[start : start + CHUNK * 5])
+        codes, uniques = pd.factorize(np.asarray(flat, dtype=object))
+        setdefault = vocabulary.setdefault
+        to_global = np.fromiter(
+            (setdefault(u, len(vocabulary)) for u in uniques), dtype=np.int32, count=len(uniques)
+        )
+        chunks.append(to_global[codes])
+        progress.update(min(CHUNK * 5, n_docs - start))
+    progress.close()
+    tokens = list(vocabulary)  # id -> token
+    ids = np.concatenate(chunks).astype(np.int64)  # (n_tokens,) 0 = separator
+    del chunks
+    is_sep = ids == 0
+    text_of = (np.cumsum(is_sep) - is_sep).astype(np.int64)
+
+    # Order-k nodes: every distinct k-gram; decode[k] maps a node to (prefix node, last token id).
+    node = np.where(ids > 0, ids, -1)
+    blocks, n_nodes, decode = [], [], []
+    for k in range(hi):
+        if k > 0:
+            ok, keys = _node_keys(node[:-1], ids[k:])
+            codes, uniques = pd.factorize(keys)
+            node = np.full(len(ok), -1, dtype=np.int64)
+            node[ok] = codes
+            decode.append(uniques)
+            size = len(uniques)
+        else:
+            decode.append(None)
+            size = len(tokens)
+        if k + 1 >= lo:
+            hit = np.flatnonzero(node >= 0)
+            blocks.append((k, _count_matrix(text_of[hit], node[hit], n_docs, size)))
+            n_nodes.append(size)
+    del ids, node, text_of, is_sep
+
+    # Document frequency and total count of every candidate, then the filters.
+    dfs = [np.bincount(m.indices, minlength=m.shape[1]) for _, m in blocks]
+    tfs = [np.bincount(m.indices, weights=m.data, minlength=m.shape[1]) for _, m in blocks]
+    keep = []
+    for (k, _), df in zip(blocks, dfs):
+        mask = (df >= min_df) & (df <= max_df * n_docs)
+        if k == 0:
+            mask[0] = False  # the separator is no feature
+        keep.append(mask)
+    if max_features is not None:
+        all_tf = np.concatenate([np.where(m, tf, -1.0) for m, tf in zip(keep, tfs)])
+        candidates = int(sum(m.sum() for m in keep))
+        if candidates > max_features:
+            # Most frequent first; ties keep the earlier order/first appearance (stable sort): deterministic.
+            chosen = np.argsort(-all_tf, kind="stable")[:max_features]
+            selected = np.zeros(len(all_tf), dtype=bool)
+            selected[chosen] = True
+            offsets = np.cumsum([0, *n_nodes])
+            keep = [selected[offsets[i] : offsets[i + 1]] for i in range(len(keep))]
+    n_kept = int(sum(m.sum() for m in keep))
+    if n_kept == 0:
+        raise ModelError(
+            f"no n-gram occurs in at least min_df={min_df} of the {n_docs:,} training texts",
+            hint="lower min_df (e.g. --set min_df=1) or train on more texts",
+        )
+
+    # Columns: by order, then first appearance. Re-index each block's columns and stack them side by side.
+    matrices, ngrams, doc_freq = [], [], []
+    for (k, matrix), mask, df in zip(blocks, keep, dfs):
+        kept_nodes = np.flatnonzero(mask)
+        remap = np.full(matrix.shape[1], -1, dtype=np.int64)
+        remap[kept_nodes] = np.arange(len(kept_nodes))
+        matrices.append(_select_columns(matrix, remap, len(kept_nodes)))
+        doc_freq.append(df[kept_nodes])
+        ngrams.extend(_decode_ngrams(kept_nodes, k, decode, tokens))
+    counts = sparse.hstack(matrices, format="csr")
+    return counts, ngrams, np.concatenate(doc_freq).astype(np.int64)
+
+
+def _select_columns(matrix, remap: np.ndarray, n_cols: int):
+    """Keep the columns with ``remap >= 0`` (renumbered to ``remap``), without SciPy's slower fancy indexing."""
+    from scipy import sparse
+
+    new = remap[matrix.indices]
+    keep = new >= 0
+    rows = _row_index(matrix)[keep]
+    indptr = np.zeros(matrix.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=matrix.shape[0]), out=indptr[1:])
+    return sparse.csr_matrix(
+        (matrix.data[keep], new[keep].astype(np.int32), indptr), shape=(matrix.shape[0], n_cols)
+    )
+
+
+def _decode_ngrams(nodes: np.ndarray, k: int, decode: list, tokens: list[str]) -> list[tuple[str, ...]]:
+    """Token tuples of order-(k+1) nodes, following prefix links down to the token ids."""
+    columns = []
+    current = nodes.astype(np.int64)
+    for level in range(k, 0, -1):
+        keys = decode[level][current]
+        columns.append(keys & _LOW)
+        current = keys >> _SHIFT
+    columns.append(current)
+    token_ids = np.column_stack(columns[::-1]) if columns else np.empty((0, k + 1), dtype=np.int64)
+    return [tuple(tokens[i] for i in row) for row in token_ids.tolist()]

@@ -1,0 +1,97 @@
+"""Evaluation figures: confusion matrix, reliability diagram, cross-domain heatmap.
+
+Each function takes the plain data from :mod:`sentilab.evaluate`, draws on ``ax`` (or a new figure) and
+returns the ``Figure``; :func:`sentilab.plots.save_figure` writes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from sentilab.plots import new_axes
+
+
+def plot_confusion(confusion: Sequence[Sequence[int]], labels: Sequence[str], *, ax=None, title: str = ""):
+    """Counts with row percentages (rows: gold, columns: predicted); darker = larger share of the row."""
+    matrix = np.asarray(confusion, dtype=float)
+    rows = matrix.sum(axis=1, keepdims=True)
+    share = np.divide(matrix, rows, out=np.zeros_like(matrix), where=rows > 0)
+    size = 1.2 + 1.1 * len(labels)
+    figure, ax = new_axes(ax, figsize=(size + 1.2, size))
+    image = ax.imshow(share, cmap="Blues", vmin=0.0, vmax=1.0)
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            color = "white" if share[i, j] > 0.6 else "black"
+            ax.text(j, i, f"{int(matrix[i, j]):,}\n{share[i, j]:.0%}", ha="center", va="center", color=color)
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("gold")
+    ax.set_title(title or "Confusion matrix")
+    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of gold row")
+    return figure
+
+
+def plot_reliability(reliability: dict, ece: float, *, ax=None, title: str = ""):
+    """Accuracy against mean confidence per bin; the gap to the diagonal is the miscalibration."""
+    lower = np.asarray(reliability["lower"], dtype=float)
+    upper = np.asarray(reliability["upper"], dtype=float)
+    count = np.asarray(reliability["count"], dtype=float)
+    accuracy = np.array([np.nan if v is None else v for v in reliability["accuracy"]], dtype=float)
+    confidence = np.array([np.nan if v is None else v for v in reliability["confidence"]], dtype=float)
+    figure, ax = new_axes(ax, figsize=(5.2, 5.0))
+    width = upper - lower
+    filled = count > 0
+    ax.bar(
+        lower[filled],
+        accuracy[filled],
+        width=width[filled],
+        align="edge",
+        color="#4c72b0",
+        edgecolor="white",
+        label="accuracy in bin",
+    )
+    ax.bar(
+        lower[filled],
+        (confidence - accuracy)[filled],
+        bottom=accuracy[filled],
+        width=width[filled],
+        align="edge",
+        color="#d9534f",
+        alpha=0.35,
+        edgecolor="#d9534f",
+        label="gap to confidence",
+    )
+    ax.plot([0, 1], [0, 1], linestyle="--", color="#444", linewidth=1, label="perfect calibration")
+    for x, w, y, n in zip(lower[filled], width[filled], accuracy[filled], count[filled]):
+        ax.text(
+            x + w / 2, min(y + 0.02, 0.97), f"{int(n):,}", ha="center", va="bottom", fontsize=7, color="#333"
+        )
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence (largest probability)")
+    ax.set_ylabel("accuracy")
+    ax.set_title(title or f"Reliability diagram — ECE {ece:.3f}")
+    ax.legend(loc="upper left", fontsize=8)
+    return figure
+
+
+def plot_cross_domain(frame, *, ax=None, title: str = "", vmin: float = 0.0, vmax: float = 1.0):
+    """Heatmap of a (trained on × tested on) score table; the diagonal is the in-domain score."""
+    values = frame.to_numpy(dtype=float)
+    figure, ax = new_axes(ax, figsize=(1.6 + 1.25 * values.shape[1], 1.2 + 0.8 * values.shape[0]))
+    image = ax.imshow(values, cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            color = "black" if values[i, j] > 0.5 * (vmin + vmax) + 0.15 else "white"
+            weight = "bold" if frame.index[i] == frame.columns[j] else "normal"
+            ax.text(j, i, f"{values[i, j]:.3f}", ha="center", va="center", color=color, fontweight=weight)
+    ax.set_xticks(range(values.shape[1]), list(frame.columns), rotation=30, ha="right")
+    ax.set_yticks(range(values.shape[0]), list(frame.index))
+    ax.set_xlabel("tested on")
+    ax.set_ylabel("trained on")
+    ax.set_title(title or "Cross-domain scores")
+    figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return figure
