@@ -148,6 +148,13 @@ def test_a_document_shorter_than_the_bound_stays_whole_and_a_closing_line_is_not
     assert [p.text for p in split_paragraphs(text, words=100)] == [text]
 
 
+def test_a_short_closing_line_after_a_blank_line_joins_the_last_paragraph():
+    # 2016 convention transcript layout: a paragraph break at 102 words, then a 7-word closing line.
+    body = "\n\n".join(" ".join(sentence(10 * k + i, 17) for i in range(2)) for k in range(3))  # 102 words
+    text = body + "\n\nDONALD TRUMP WILL MAKE AMERICA GREAT AGAIN!"
+    assert [p.text for p in split_paragraphs(text, words=100)] == [text]
+
+
 def test_a_long_sentence_without_punctuation_is_still_split_by_words():
     text = " ".join(f"w{i}" for i in range(1000))
     paragraphs = split_paragraphs(text, words=100)

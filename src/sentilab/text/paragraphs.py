@@ -28,8 +28,8 @@ Whenever more than ``max_words`` words are waiting, the cut goes after word ``p`
 minimises ``|p - words| / words + penalty(break after p)``, and the rest waits for the next paragraph. So a
 blank line 40 % short of the target beats a sentence end right on it, and a sentence end anywhere from 15 %
 to 150 % of the target beats cutting a sentence in two. At the end of the document the end itself is a
-candidate with penalty 0, so a speech of 120 words stays one paragraph and a closing "Thank you." is never
-left on its own. Small paragraphs of the source are merged; large ones are cut at their sentences.
+candidate with penalty 0, and a cut there also pays for the paragraph it would leave behind, so a speech
+of 120 words stays one paragraph and a closing "Thank you." is never left on its own. Small paragraphs of the source are merged; large ones are cut at their sentences.
 
 Sentences: ``!`` and ``?`` always end one; ``.`` and ``…`` end one unless the next word starts in lower
 case or the word is an abbreviation (``Mr.``, ``Dr.``, ``St.``), an initial (``John F. Kennedy``) or a
@@ -50,6 +50,7 @@ is the same code fed the whole string, so both give identical paragraphs for any
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -128,10 +129,11 @@ def max_words(words: int) -> int:
     return math.ceil(1.5 * words)
 
 
-def _check_words(words) -> int:
-    if isinstance(words, bool) or not isinstance(words, int) or words < 1:
+def check_words(words) -> int:
+    """``words`` as an int, or a DataError saying what is allowed."""
+    if isinstance(words, bool) or not isinstance(words, numbers.Integral) or words < 1:
         raise DataError(f"words must be a positive whole number of words per paragraph, got {words!r}")
-    return words
+    return int(words)
 
 
 # ----------------------------------------------------------------------------- breaks between words
@@ -308,14 +310,18 @@ class _Packer:
 
     def best_cut(self, *, at_end: bool) -> int:
         """How many of the pending words the next paragraph takes: the p <= limit of least cost."""
-        pending, distance, penalty, target, limit = (
-            self.pending,
-            self.distance,
-            _PENALTY_BY_BREAK,
-            self.target,
-            self.limit,
-        )
-        word_penalty = penalty[Break.WORD]
+        pending, distance, penalty = self.pending, self.distance, _PENALTY_BY_BREAK
+        target, limit, total = self.target, self.limit, self.pending_words
+
+        def cost(p: int, after: Break | None) -> float:
+            """Cost of cutting after word p (``after`` is None for the end of the document)."""
+            if after is None:
+                return distance[p]  # the end of the document is a perfect break
+            # At the end of the document the words after a cut become the last paragraph: count their cost
+            # too, so that a closing line is not left on its own (at the end, total <= limit always holds).
+            rest = distance[total - p] if at_end and total - p <= limit else 0.0
+            return distance[p] + penalty[after] + rest
+
         best, best_cost = 0, math.inf
         done = 0  # words before the current unit
         for number, unit in enumerate(pending):
@@ -323,20 +329,20 @@ class _Packer:
                 low, high = done + 1, min(done + unit.words - 1, limit)
                 if low <= high:
                     p = min(max(target, low), high)
-                    cost = distance[p] + word_penalty
-                    if cost <= best_cost:  # ties go to the longer paragraph (fewer, fuller paragraphs)
-                        best, best_cost = p, cost
+                    p_cost = cost(p, Break.WORD)
+                    if p_cost <= best_cost:  # ties go to the longer paragraph (fewer, fuller paragraphs)
+                        best, best_cost = p, p_cost
             done += unit.words
             if done > limit:
                 break
             if number + 1 < len(pending):
-                cost = distance[done] + penalty[pending[number + 1].before]
+                p_cost = cost(done, pending[number + 1].before)
             elif at_end:
-                cost = distance[done]  # the end of the document is a perfect break
+                p_cost = cost(done, None)
             else:
                 break
-            if cost <= best_cost:
-                best, best_cost = done, cost
+            if p_cost <= best_cost:
+                best, best_cost = done, p_cost
         return best
 
     def emit(self, count: int) -> Paragraph:
@@ -387,7 +393,7 @@ def iter_paragraphs(source: str | IO[str] | Iterable[str], words: int = 100) -> 
     Memory stays bounded by about ``max_words(words)`` words plus one chunk, whatever the document's size;
     ``start``/``end`` are character offsets into the whole stream.
     """
-    packer = _Packer(_check_words(words))
+    packer = _Packer(check_words(words))
     for unit in _scan(_chunks_of(source)):
         if unit.before == Break.HARD or packer.pending_words + unit.words > packer.limit:
             yield from packer.add(unit)
@@ -430,6 +436,7 @@ def count_words(text: str) -> int:
 __all__ = [
     "Break",
     "Paragraph",
+    "check_words",
     "count_words",
     "iter_paragraphs",
     "max_words",

@@ -1,0 +1,208 @@
+"""``sentilab analyze``: paragraph-level sentiment of long documents, per document and per group."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import click
+
+from sentilab.errors import DataError, SentilabError
+
+EPILOG = """\b
+Examples:
+  sentilab analyze convention-speeches --model runs/bow --out runs/speeches
+  sentilab analyze speeches.csv --text-col speech --group-col speaker --group-col party --out runs/speeches
+  sentilab analyze hearings.parquet --text-col transcript --id-col hearing --words 150 --neutral-band 0.2
+
+\b
+Writes DIR/report.html (self-contained: every document's paragraphs shaded by score, the most positive
+and most negative paragraphs per group, charts), paragraphs.csv, documents.csv, groups.csv, skipped.csv
+and the PNG charts.
+"""
+
+#: Used as group columns when --group-col is not given and the data has them (e.g. convention-speeches).
+DEFAULT_GROUP_COLUMNS = ("speaker", "party")
+
+
+def load_model_for_analysis(model_dir: Path | None):
+    """``(model, description)``: the model in ``model_dir``, or sentilab's default model."""
+    if model_dir is not None:
+        from sentilab.models import load_model
+
+        model = load_model(model_dir)
+        return model, f"{model_dir} ({model.name})"
+    try:
+        from sentilab.defaults import get_default_model
+    except ModuleNotFoundError as exc:
+        if exc.name != "sentilab.defaults":
+            raise
+        raise SentilabError(
+            "no --model given, and this sentilab has no default model",
+            hint="train one and pass its directory, e.g.: sentilab train --data crowdflower-tweets --model bow "
+            "--out runs/bow && sentilab analyze DOCS --model runs/bow",
+        ) from None
+    model = get_default_model()
+    return model, f"the default model ({getattr(model, 'name', type(model).__name__)})"
+
+
+def read_documents(docs: str, text_col: str | None):
+    """``(frame, source name, text column, notes)`` for a local table or a registry dataset name."""
+    from sentilab.data.formats import TEXT_COLUMNS, pick_column, read_local_table
+
+    path = Path(docs).expanduser()
+    notes: list[str] = []
+    if path.is_file():
+        frame, undecodable = read_local_table(path)
+        source = path.name
+        if undecodable:
+            notes.append(f"{undecodable:,} rows had bytes that are not valid UTF-8 (replaced with U+FFFD)")
+    else:
+        from sentilab.data import load_dataset
+
+        dataset = load_dataset(docs)  # a registry name; unknown names and missing files get clear errors
+        frame, source = dataset.frame, dataset.name
+        notes.extend(line.strip() for line in dataset.report.lines()[1:-1])
+    column = pick_column(frame, text_col, "text", TEXT_COLUMNS, source)
+    if column is None:
+        raise DataError(
+            f"no text column found in {source}; its columns are: {', '.join(map(str, frame.columns))}",
+            hint="name it with --text-col",
+        )
+    return frame, source, column, notes
+
+
+def _slug(name: str) -> str:
+    return (
+        re.sub(r"[^A-Za-z0-9]+", "-", Path(name).stem if "." in name else name).strip("-").lower() or "docs"
+    )
+
+
+@click.command("analyze", epilog=EPILOG)
+@click.argument("docs", metavar="DOCS")
+@click.option(
+    "--text-col",
+    default=None,
+    help="Column with each document's text  [default: the first of text, sentence, review, tweet, content, "
+    "speech, document, body]",
+)
+@click.option(
+    "--group-col",
+    "group_cols",
+    multiple=True,
+    metavar="COL",
+    help="Aggregate by this column; repeat for several (each gets its own chart and table)  "
+    "[default: speaker and party, where present]",
+)
+@click.option(
+    "--id-col", default=None, metavar="COL", help="Column naming each document  [default: row number]"
+)
+@click.option(
+    "--model",
+    "-m",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory of a trained model (from `sentilab train --out DIR`)  [default: the default model]",
+)
+@click.option(
+    "--words",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Target words per paragraph; cuts fall at sentence ends, never above 1.5x this.",
+)
+@click.option(
+    "--neutral-band",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="Also call a paragraph neutral when |score| is below this (useful with two-class models).",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=64,
+    show_default=True,
+    help="Paragraphs per model call.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Paragraphs per group in the 'most positive / most negative' tables  [default: 3, or 1 with >10 groups]",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output directory  [default: runs/analyze-DOCS]",
+)
+def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, batch_size, top, out):
+    """Paragraph-level sentiment of long documents (speeches, transcripts, reviews) in DOCS.
+
+    DOCS is a CSV/TSV/JSONL/Parquet file with one document per row, or a dataset name such as
+    convention-speeches (the 2012 and 2016 US party convention speeches, offline once fetched).
+
+    \b
+    Every document is cut into paragraphs of about --words words at sentence ends (nothing is dropped,
+    not even a last sentence without a full stop), each paragraph is scored by the model, and shares
+    of positive / neutral / negative paragraphs and the mean score are reported per document and per
+    group (--group-col). score = P(positive) - P(negative), from -1 to +1; a paragraph's label is the
+    most probable class, and an exact tie counts as neutral. Documents with empty text are skipped and
+    listed.
+    """
+    from sentilab.documents import analyze_documents, write_documents_report
+
+    started = time.perf_counter()
+    frame, source, text_column, notes = read_documents(docs, text_col)
+    columns = [str(c) for c in frame.columns]
+    if not group_cols:
+        group_cols = tuple(c for c in DEFAULT_GROUP_COLUMNS if c in columns and c != text_column)
+    model, model_text = load_model_for_analysis(model_dir)
+    out = out if out is not None else Path("runs") / f"analyze-{_slug(docs)}"
+    click.echo(
+        f"{source}: {len(frame):,} document{'s' * (len(frame) != 1)} · text column '{text_column}'", err=True
+    )
+    for note in notes:
+        click.echo(f"  {note}", err=True)
+    click.echo(
+        f"model: {model_text} · groups: {', '.join(group_cols) if group_cols else '(none)'}",
+        err=True,
+    )
+    analysis = analyze_documents(
+        frame,
+        model,
+        text_col=text_column,
+        group_cols=list(group_cols),
+        id_col=id_col,
+        words=words,
+        neutral_band=neutral_band,
+        batch_size=batch_size,
+        source=source,
+    )
+    report = write_documents_report(analysis, out, top=top)
+    n_docs, n_paragraphs = len(analysis.documents), len(analysis.paragraphs)
+    click.echo(
+        f"{n_docs:,} document{'s' * (n_docs != 1)} → {n_paragraphs:,} paragraph{'s' * (n_paragraphs != 1)} "
+        f"(~{words} words) → {report}"
+    )
+    if len(analysis.skipped):
+        listed = ", ".join(
+            f"{row.document} ({row.reason})" for row in analysis.skipped.head(5).itertuples(index=False)
+        )
+        more = f" and {len(analysis.skipped) - 5:,} more" if len(analysis.skipped) > 5 else ""
+        click.echo(
+            f"skipped {len(analysis.skipped):,} document(s) without text: {listed}{more} (see skipped.csv)"
+        )
+    for column in analysis.group_cols:
+        table = analysis.group_table(column)
+        if len(table) > 1:
+            best, worst = table.iloc[0], table.iloc[-1]
+            click.echo(
+                f"{column}: most positive {best['group']} ({best['share_positive']:.0%} positive paragraphs), "
+                f"least {worst['group']} ({worst['share_positive']:.0%})"
+            )
+    click.echo(f"done in {time.perf_counter() - started:.1f} s", err=True)
