@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "explain": "sentilab.cli.model_cmds:explain",
     "top-words": "sentilab.cli.model_cmds:top_words",
     "predict": "sentilab.cli.model_cmds:predict",
+    "analyze": "sentilab.cli.analyze_cmd:analyze",
     "serve": "sentilab.cli.serve_cmd:serve",
     "audit": "sentilab.cli.audit_cmd:audit",
     "explore": "sentilab.cli.explore_cmd:explore_command",
