@@ -8,7 +8,9 @@ The server is ``sentilab serve`` in its own process on 127.0.0.1 (a free port), 
 its interpreter; readiness is polled on /healthz. Each client is an asyncio task with its own keep-alive
 connection that sends ``--requests`` requests one after another; a level stops early when ``--time-limit``
 seconds pass (requests not sent are reported, never counted as errors). An error is any answer other than
-200 or any transport failure. Scenarios:
+200 or any transport failure. Latency is reported twice: as the clients see it (p50/p99 ms, which on a busy
+machine includes the client process waiting for CPU) and as the app measured it (``Server-Timing``: parsing,
+queueing for the model, the model call and serialisation; network and clients excluded). Scenarios:
 
 * ``predict 1``: ``POST /v1/predict`` with one tweet-like text (the common case);
 * ``predict 32``: with 32 texts per request;

@@ -85,6 +85,19 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": __version__, "models": ["tri", "duo"]}
+    assert re.fullmatch(r"app;dur=\d+\.\d\d", response.headers["server-timing"])
+
+
+def test_without_its_lifespan_the_app_says_it_is_not_ready(model):
+    client = TestClient(create_app(ServiceSettings(), model=model))  # not entered: the lifespan never runs
+    response = client.post("/v1/predict", json={"texts": ["hi"]})
+    assert response.status_code == 503
+    assert response.json() == error(
+        "not_ready", "the models are not loaded yet; wait for GET /healthz to answer"
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == error("not_ready", "the models are not loaded yet")
 
 
 def test_models_lists_every_model_the_default_first_and_the_limits(client):
@@ -187,6 +200,52 @@ def test_explain_gives_every_token_its_contribution_and_position(client, model):
     assert [text[t["start"] : t["end"]] for t in tokens] == ["Soooo", "wonderful", ",", "I", "LOVE", "it"]
     by_token = {t["token"]: t["contribution"] for t in tokens}
     assert by_token["love"] > 0 and by_token["wonderful"] > 0
+    # Exact for a linear model: the intercept plus every token's term is the explained logit.
+    assert (body["method"], body["exact"], body["scale"]) == ("linear", True, "softmax logit of positive")
+    assert body["base"] + sum(by_token.values()) == pytest.approx(body["value"])
+
+
+class _Keywords(SentimentModel):
+    """A model without a linear form: P(positive) grows with the count of 'good' (explained by occlusion)."""
+
+    name = "keywords"
+
+    def __init__(self):
+        pass
+
+    def _predict_proba(self, texts):
+        good = np.array([t.lower().count("good") for t in texts], dtype=float)
+        positive = 1 - 0.5 / (1 + good)
+        return np.column_stack([1 - positive, positive])
+
+
+def test_explain_any_model_by_occlusion_with_exact_offsets():
+    model = _Keywords()
+    model.classes_ = np.array(["negative", "positive"])
+    text = "So GOOD, très good!"
+    with TestClient(create_app(ServiceSettings(), model=model)) as client:
+        response = client.post("/v1/explain", json={"text": text})
+    assert response.status_code == 200
+    assert response.json() == {
+        "model": "default",
+        "label": "positive",
+        "score": pytest.approx(5 / 6),
+        "scores": {"negative": pytest.approx(1 / 6), "positive": pytest.approx(5 / 6)},
+        "target": "positive",
+        "method": "occlusion",
+        "exact": False,
+        "scale": "probability of positive",
+        "value": pytest.approx(5 / 6),
+        "base": 0.5,
+        "tokens": [
+            {"token": "So", "contribution": 0.0, "start": 0, "end": 2},
+            {"token": "GOOD", "contribution": pytest.approx(5 / 6 - 3 / 4), "start": 3, "end": 7},
+            {"token": ",", "contribution": 0.0, "start": 7, "end": 8},
+            {"token": "très", "contribution": 0.0, "start": 9, "end": 13},
+            {"token": "good", "contribution": pytest.approx(5 / 6 - 3 / 4), "start": 14, "end": 18},
+            {"token": "!", "contribution": 0.0, "start": 18, "end": 19},
+        ],
+    }
 
 
 def test_explain_towards_another_label(client):
@@ -756,6 +815,21 @@ def test_models_are_loaded_from_directories_in_the_lifespan(tmp_path, model):
         ("saved", str(tmp_path / "tri"), True)
     ]
     assert rounded(predictions) == rounded({"model": "saved", "predictions": model.predict_records(texts)})
+
+
+def test_without_model_directories_the_default_model_is_served(monkeypatch, model, _isolated_home):
+    import sentilab.defaults
+
+    calls = []
+    monkeypatch.setattr(sentilab.defaults, "get_default_model", lambda: calls.append(1) or model)
+    with TestClient(create_app(ServiceSettings())) as client:
+        listing = client.get("/v1/models").json()["models"]
+        client.post("/v1/predict", json={"texts": ["one"]})
+        client.post("/v1/predict", json={"texts": ["two"]})
+    assert calls == [1]  # loaded once, at start-up
+    assert [(m["name"], m["type"], m["source"]) for m in listing] == [
+        ("default", "bow", f"sentilab default model ({_isolated_home / 'models' / 'default'})")
+    ]
 
 
 # --------------------------------------------------------------------------------------------- the command

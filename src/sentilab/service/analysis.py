@@ -70,11 +70,17 @@ def analyze(paragraphs: list[Paragraph], classes, proba: np.ndarray) -> dict[str
 
 
 def explain(model, text: str, target: str | None) -> dict[str, Any]:
-    """The prediction of ``text`` and each token's contribution to ``target`` (default: the predicted label)."""
-    [record] = records(model.classes_, model.predict_proba([text]))
-    target = target or record["label"]
-    explanation = model.contributions(text, target=target)
-    spans = align_tokens(text, [t["token"] for t in explanation["tokens"]])
+    """The prediction of ``text`` and each token's contribution to ``target`` (default: the predicted label).
+
+    Contributions come from :func:`sentilab.explain.explain` (exact terms for linear models, occlusion for the
+    rest); each token is then located in ``text`` (:func:`align_tokens`) so a page can highlight it.
+    """
+    from sentilab.explain import explain as explain_prediction
+
+    explanation = explain_prediction(model, text, target=target)
+    labels = [str(c) for c in model.classes_]
+    [record] = records(labels, np.array([[explanation.probabilities[label] for label in labels]]))
+    spans = align_tokens(text, [t["token"] for t in explanation.tokens])
     tokens = [
         {
             "token": t["token"],
@@ -82,13 +88,16 @@ def explain(model, text: str, target: str | None) -> dict[str, Any]:
             "start": span[0] if span else None,
             "end": span[1] if span else None,
         }
-        for t, span in zip(explanation["tokens"], spans)
+        for t, span in zip(explanation.tokens, spans)
     ]
     return {
         **record,
-        "target": target,
-        "method": "linear",
-        "base": float(explanation["intercept"]),
+        "target": explanation.target,
+        "method": explanation.method,
+        "exact": explanation.exact,
+        "scale": explanation.scale,
+        "value": float(explanation.score),
+        "base": float(explanation.base),
         "tokens": tokens,
     }
 

@@ -91,11 +91,11 @@ def load_models(settings: ServiceSettings) -> dict[str, tuple[Any, str]]:
             log.info("loading model %r from %s", name, directory)
             loaded[name] = (load_model(directory), str(directory))
         return loaded
-    from sentilab.defaults import get_default_model
+    from sentilab.defaults import default_model_dir, get_default_model
 
     log.info("loading the default model")
-    model = get_default_model()
-    return {"default": (model, "sentilab default model")}
+    model = get_default_model()  # trained on first use (a few seconds to minutes), then cached
+    return {"default": (model, f"sentilab default model ({default_model_dir()})")}
 
 
 def _as_models(model: Any, sources: Mapping[str, str]) -> dict[str, tuple[Any, str]]:
@@ -174,7 +174,9 @@ def create_app(
 
     @app.get("/healthz", response_model=Health, tags=["service"])
     def healthz(request: Request) -> dict:
-        """Liveness and readiness: answers once every model is loaded."""
+        """Liveness and readiness: 200 once every model is loaded, 503 before."""
+        if not request.app.state.models:
+            raise ServiceError(503, "not_ready", "the models are not loaded yet")
         return {"status": "ok", "version": __version__, "models": list(request.app.state.models)}
 
     @app.get("/v1/models", response_model=ModelsResponse, tags=["service"])

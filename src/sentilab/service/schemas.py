@@ -133,9 +133,16 @@ class TokenContribution(BaseModel):
 class ExplainResponse(Prediction):
     model: str
     target: str = Field(description="The label whose score is explained.")
-    method: str = Field(description="How contributions were computed (e.g. exact linear terms, occlusion).")
-    base: float | None = Field(
-        description="What the contributions add to (intercept), when the method has one."
+    method: str = Field(
+        description="linear (exact terms of a linear model) or occlusion (delete each token)."
+    )
+    exact: bool = Field(description="Whether base + the sum of the contributions equals value exactly.")
+    scale: str = Field(description="What value and the contributions measure, e.g. 'log-odds of positive'.")
+    value: float = Field(
+        description="The explained quantity for the text (a log-odds, a logit, a probability)."
+    )
+    base: float = Field(
+        description="linear: the intercept (base + contributions == value); occlusion: value for an empty text."
     )
     tokens: list[TokenContribution] = Field(description="Every token of the text, in order.")
 
