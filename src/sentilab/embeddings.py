@@ -142,7 +142,7 @@ def _read_stanford_lines(handle, source: str, dim: int | None, wanted: set[str] 
     words: list[str] = []
     pending: list[bytes] = []  # the number part of kept lines, parsed every _ROWS_PER_BLOCK lines
     blocks: list[np.ndarray] = []
-    width = dim
+    width = None
     for line_number, raw in enumerate(handle, start=1):
         raw = raw.rstrip(b"\r\n")
         if not raw:
@@ -153,6 +153,8 @@ def _read_stanford_lines(handle, source: str, dim: int | None, wanted: set[str] 
             width = len(raw.split(b" ")) - 1
             if width < 1:
                 raise DataError(f"{source} line {line_number} is not 'word v1 v2 ...': {raw[:60]!r}")
+            if dim is not None and width != dim:
+                raise DataError(f"{source} has {width}-dimensional vectors, not {dim}")
         parts = raw.rsplit(b" ", width)
         if len(parts) != width + 1:
             raise DataError(
@@ -172,8 +174,6 @@ def _read_stanford_lines(handle, source: str, dim: int | None, wanted: set[str] 
             pending.clear()
     if width is None:
         raise DataError(f"{source} is empty; it holds no word vectors")
-    if dim is not None and width != dim:
-        raise DataError(f"{source} has {width}-dimensional vectors, not {dim}")
     blocks.append(_parse_numbers(b" ".join(pending), b" ", len(pending), width, source))
     matrix = blocks[0] if len(blocks) == 1 else np.concatenate(blocks)
     return WordVectors(words, matrix, source)

@@ -181,6 +181,7 @@ class TorchLSTMModel(RecurrentModel):
             raise ModelError(f"num_threads must be a positive int or None, got {self.num_threads!r}")
 
     def _fit(self, texts, y, validation) -> None:
+        self._check_params()
         # Seed torch for initialisation and dropout without disturbing the caller's global random state.
         with torch.random.fork_rng(devices=[]), _torch_threads(self.num_threads):
             torch.manual_seed(self.seed)

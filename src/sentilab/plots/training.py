@@ -1,0 +1,61 @@
+"""Learning curves: loss and accuracy per epoch, from a model's ``history_`` (``lstm``, ``numpy-lstm``).
+
+>>> figure = learning_curves(model)            # or learning_curves(model.history_)
+>>> save_figure(figure, "runs/np/learning_curves.png")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sentilab.errors import SentilabError
+from sentilab.plots import OTHER_COLORS, pyplot
+
+
+def _history(source: Any) -> Mapping[str, Any]:
+    history = getattr(source, "history_", source)
+    if not isinstance(history, Mapping) or not history.get("epoch"):
+        raise SentilabError(
+            "no training history to plot: expected a fitted lstm/numpy-lstm model or its history_ "
+            "(a dict with 'epoch', 'train_loss', ... lists)",
+            hint="fit the model first; models loaded from disk keep their history in meta.json",
+        )
+    return history
+
+
+def learning_curves(source: Any, *, axes=None, title: str | None = None):
+    """Loss (left) and accuracy (right) per epoch, training and validation; the restored epoch is marked.
+
+    ``source`` is a fitted model with ``history_`` or the history dict itself. ``axes`` is an optional pair
+    of matplotlib axes to draw into. Returns the Figure.
+    """
+    history = _history(source)
+    if axes is None:
+        figure, axes = pyplot().subplots(1, 2, figsize=(9.6, 3.6), layout="constrained")
+    else:
+        figure = axes[0].figure
+    epochs = history["epoch"]
+    train_color, valid_color = OTHER_COLORS[0], OTHER_COLORS[1]
+    for ax, metric, label in ((axes[0], "loss", "loss"), (axes[1], "acc", "accuracy")):
+        ax.plot(epochs, history[f"train_{metric}"], "o-", color=train_color, label="training", ms=3)
+        if history.get(f"valid_{metric}"):
+            ax.plot(epochs, history[f"valid_{metric}"], "o-", color=valid_color, label="validation", ms=3)
+        best = history.get("best_epoch")
+        if best:
+            ax.axvline(best, color="#555555", linestyle=":", linewidth=1, label=f"restored (epoch {best})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        if len(epochs) <= 20:
+            ax.set_xticks(epochs)
+    axes[1].set_ylim(0, 1.02)
+    axes[0].legend(frameon=False)
+    if history.get("stopped"):
+        axes[0].set_title("stopped early: non-finite loss", fontsize=9, color="#d9534f")
+    if title:
+        figure.suptitle(title)
+    return figure
+
+
+__all__ = ["learning_curves"]
