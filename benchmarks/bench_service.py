@@ -27,7 +27,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -57,30 +56,17 @@ def speech(words: int, seed: int = 0) -> str:
     return " ".join(out)
 
 
-def start_server(model: str | None) -> tuple[subprocess.Popen, str]:
-    """``sentilab serve`` on a free loopback port; returns the process and its URL once /healthz answers."""
-    from sentilab.service.server import wait_ready
+def start_server(model: str | None):
+    """``sentilab serve`` on a free loopback port, ready (the default model may be trained on first use)."""
+    from sentilab.service.server import ServeProcess
 
-    command = [sys.executable, "-m", "sentilab", "serve", "--port", "0", "--no-access-log"]
-    if model:
-        command += ["--model", model]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 600  # the default model may be trained on first use
-    lines = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            break
-        lines.append(line)
-        found = re.search(r"at (http://127\.0\.0\.1:\d+)/ ", line)
-        if found:
-            url = found.group(1)
-            wait_ready(
-                url, timeout=max(1.0, deadline - time.monotonic()), alive=lambda: process.poll() is None
-            )
-            return process, url
-    process.kill()
-    raise SystemExit("sentilab serve did not start:\n" + "".join(lines))
+    server = ServeProcess(["--no-access-log", *(["--model", model] if model else [])])
+    try:
+        server.wait_ready(timeout=900)
+    except RuntimeError as exc:
+        server.stop()
+        raise SystemExit(str(exc)) from None
+    return server
 
 
 async def run_level(url: str, clients: int, requests: int, time_limit: float, make_body) -> dict:
@@ -173,7 +159,8 @@ def main() -> None:
     }
     chosen = [s.strip() for s in args.scenarios.split(",")]
 
-    process, url = start_server(args.model)
+    server = start_server(args.model)
+    url = server.url
     try:
         import httpx
 
@@ -218,11 +205,7 @@ def main() -> None:
             f"goal: 0 errors with {max(levels)} concurrent clients: {'met' if worst == 0 else f'NOT met ({worst} errors)'}"
         )
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.stop()
 
 
 if __name__ == "__main__":

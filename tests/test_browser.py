@@ -10,9 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 
 import pytest
 
@@ -60,44 +57,32 @@ READY_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
-    """``sentilab serve`` with a small saved model on a free port; yields its URL once /healthz answers."""
-    from sentilab.service.server import wait_ready
+def server(tmp_path_factory):
+    """``sentilab serve`` with a small saved model, started first so it loads while Chromium starts."""
+    from sentilab.service.server import ServeProcess
 
     model_dir = tmp_path_factory.mktemp("served") / "speeches"
     create_model("bow", min_df=1, C=10.0).fit(TRAIN_TEXTS, TRAIN_LABELS).save(model_dir)
-    command = [sys.executable, "-m", "sentilab", "serve", "--model", str(model_dir), "--port", "0"]
-    command += ["--max-document-chars", "2000", "--no-access-log"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        lines: list[str] = []
-        url = None
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while url is None and time.monotonic() < deadline:
-            line = process.stdout.readline()  # the command prints its URL before it serves
-            if not line and process.poll() is not None:
-                break
-            lines.append(line)
-            found = re.search(r"serving speeches at (http://127\.0\.0\.1:\d+)/", line)
-            url = found.group(1) if found else None
-        assert url, f"sentilab serve printed no URL:\n{''.join(lines)}"
-        wait_ready(url, timeout=max(1.0, deadline - time.monotonic()), alive=lambda: process.poll() is None)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    env = {**os.environ, "SENTILAB_HOME": str(tmp_path_factory.mktemp("home"))}  # never the user's cache
+    args = ["--model", str(model_dir), "--max-document-chars", "2000", "--no-access-log"]
+    with ServeProcess(args, env=env) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(server):
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server_url(server, browser):
+    """The server's URL once /healthz answers (polled, at most READY_TIMEOUT_S seconds)."""
+    url = server.wait_ready(READY_TIMEOUT_S)
+    assert "serving speeches at" in server.output()
+    return url
 
 
 @pytest.fixture

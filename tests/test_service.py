@@ -664,7 +664,12 @@ NASTY_TEXTS = [
 
 
 @pytest.mark.parametrize("path", ["/v1/predict", "/v1/analyze", "/v1/explain"])
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(body=BODIES)
 def test_fuzzed_bodies_never_cause_a_500(client, path, body):
     response = client.post(path, content=body, headers={"content-type": "application/json"})

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import re
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 from sentilab.errors import SentilabError
 
@@ -111,4 +114,70 @@ def wait_ready(url: str, timeout: float, alive=lambda: True) -> None:
     raise TimeoutError(f"the server at {url} was not ready after {timeout:.0f} s ({last})")
 
 
-__all__ = ["bind", "make_server", "serve_in_thread", "url_of", "wait_ready"]
+class ServeProcess:
+    """``sentilab serve ARGS --port 0`` in a subprocess (tests, benchmarks): started at once, waited for later.
+
+    ``wait_ready(timeout)`` returns the URL the command printed once ``/healthz`` answers, or raises with the
+    command's output; every wait is bounded. ``stop()`` (or leaving the ``with`` block) terminates it.
+    """
+
+    _URL = re.compile(r"serving .* at (http://[^/\s]+)/ ")
+
+    def __init__(self, args: Sequence[str] = (), *, env: Mapping[str, str] | None = None):
+        command = [sys.executable, "-m", "sentilab", "serve", "--port", "0", *args]
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=None if env is None else dict(env),
+        )
+        self.lines: list[str] = []
+        self.url: str | None = None
+        self._found = threading.Event()
+        self._reader = threading.Thread(target=self._read, name="sentilab-serve-output", daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:  # ends when the process closes its output
+            self.lines.append(line)
+            found = self._URL.search(line)
+            if found and self.url is None:
+                self.url = found.group(1)
+                self._found.set()
+        self._found.set()
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_ready(self, timeout: float = 120.0) -> str:
+        deadline = time.monotonic() + timeout
+        self._found.wait(timeout)
+        if self.url is None:
+            raise RuntimeError(f"sentilab serve printed no URL within {timeout:.0f} s:\n{self.output()}")
+        try:
+            wait_ready(
+                self.url, max(1.0, deadline - time.monotonic()), alive=lambda: self.process.poll() is None
+            )
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(f"{exc}; its output:\n{self.output()}") from None
+        return self.url
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        self._reader.join(timeout=5)
+
+    def __enter__(self) -> ServeProcess:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+__all__ = ["ServeProcess", "bind", "make_server", "serve_in_thread", "url_of", "wait_ready"]
