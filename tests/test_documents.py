@@ -182,6 +182,28 @@ def test_shares_and_mean_scores_match_hand_computation(speeches):
     assert analysis.skipped["speaker"].tolist() == ["Z", "W"]
 
 
+def test_the_analysis_is_plain_json_ready_data(speeches):
+    import json
+
+    analysis = analyze_documents(speeches, keyword_model(), text_col="speech", group_cols=["party"], words=5)
+    data = json.loads(json.dumps(analysis.to_dict()))
+    assert data["summary"] == analysis.summary() and data["classes"] == ["negative", "neutral", "positive"]
+    assert len(data["paragraphs"]) == 7 and data["paragraphs"][0]["label"] == "positive"
+    assert data["groups"][0] == {
+        "group_by": "party",
+        "group": "Q",
+        "documents": 1,
+        "paragraphs": 1,
+        "words": 5,
+        "share_positive": 1.0,
+        "share_neutral": 0.0,
+        "share_negative": 0.0,
+        "mean_score": pytest.approx(0.6),
+    }
+    assert data["skipped"][1]["reason"] == "missing text"
+    assert "paragraphs" not in analysis.to_dict(paragraphs=False)
+
+
 def test_two_class_model_ties_are_neutral_and_the_band_widens_neutral():
     frame = pd.DataFrame({"text": [doc("good", "tie", "bad", "tie")]})
     analysis = analyze_documents(frame, keyword_model(2), words=5, progress=False)

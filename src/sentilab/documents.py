@@ -233,7 +233,7 @@ class DocumentAnalysis:
     documents: pd.DataFrame
     groups: pd.DataFrame
     skipped: pd.DataFrame
-    texts: dict[Any, str]  # document id -> full text, for the report's offsets
+    texts: dict[Any, str]  # document id -> its full text (paragraph offsets point into it)
     classes: list[str]
     polarities: list[str]
     model_name: str
@@ -258,6 +258,31 @@ class DocumentAnalysis:
         if len(self.skipped):
             line += f"; {len(self.skipped):,} empty document{'s' * (len(self.skipped) != 1)} skipped"
         return line
+
+    def to_dict(self, *, paragraphs: bool = True) -> dict[str, Any]:
+        """JSON-ready plain data (for the service and for saving): settings, summary and tables as records."""
+
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return json_records(frame)
+
+        out = {
+            "summary": self.summary(),
+            "source": self.source,
+            "model": self.model_name,
+            "classes": self.classes,
+            "words": self.words,
+            "neutral_band": self.neutral_band,
+            "text_col": self.text_col,
+            "group_cols": self.group_cols,
+            "score": SCORE_DEFINITION,
+            "seconds": round(self.seconds, 3),
+            "documents": records(self.documents),
+            "groups": records(self.groups),
+            "skipped": records(self.skipped),
+        }
+        if paragraphs:
+            out["paragraphs"] = records(self.paragraphs)
+        return out
 
     def group_table(self, group_by: str) -> pd.DataFrame:
         """The groups of one grouping column (e.g. ``"speaker"``), most positive first."""
@@ -294,6 +319,12 @@ class DocumentAnalysis:
         out = out.sort_values(["_order", "_which", "rank"], kind="stable").drop(columns=["_order", "_which"])
         columns = ["group", "which", "rank"] + [c for c in out.columns if c not in ("group", "which", "rank")]
         return out[columns].reset_index(drop=True)
+
+
+def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of plain Python values (NaN becomes None), ready for ``json.dumps``."""
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [{str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in rows]
 
 
 def _group_value(value: Any) -> str:

@@ -161,13 +161,13 @@ def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, 
     columns = [str(c) for c in frame.columns]
     if not group_cols:
         group_cols = tuple(c for c in DEFAULT_GROUP_COLUMNS if c in columns and c != text_column)
-    model, model_text = load_model_for_analysis(model_dir)
     out = out if out is not None else Path("runs") / f"analyze-{_slug(docs)}"
     click.echo(
         f"{source}: {len(frame):,} document{'s' * (len(frame) != 1)} · text column '{text_column}'", err=True
     )
     for note in notes:
         click.echo(f"  {note}", err=True)
+    model, model_text = load_model_for_analysis(model_dir)
     click.echo(
         f"model: {model_text} · groups: {', '.join(group_cols) if group_cols else '(none)'}",
         err=True,

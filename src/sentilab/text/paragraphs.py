@@ -29,7 +29,8 @@ minimises ``|p - words| / words + penalty(break after p)``, and the rest waits f
 blank line 40 % short of the target beats a sentence end right on it, and a sentence end anywhere from 15 %
 to 150 % of the target beats cutting a sentence in two. At the end of the document the end itself is a
 candidate with penalty 0, and a cut there also pays for the paragraph it would leave behind, so a speech
-of 120 words stays one paragraph and a closing "Thank you." is never left on its own. Small paragraphs of the source are merged; large ones are cut at their sentences.
+of 120 words stays one paragraph and a closing "Thank you." is never left on its own. Small paragraphs
+of the source are merged; large ones are cut at their sentences.
 
 Sentences: ``!`` and ``?`` always end one; ``.`` and ``…`` end one unless the next word starts in lower
 case or the word is an abbreviation (``Mr.``, ``Dr.``, ``St.``), an initial (``John F. Kennedy``) or a
@@ -43,8 +44,9 @@ Bounded memory
 are decided, holding at most about ``max_words`` words (plus one read chunk) in memory. Offsets stay global
 character offsets into the whole stream. Two safety valves keep memory bounded on hostile input: a "word"
 longer than ``LONGEST_WORD`` characters is cut into pieces of that length, and a run of more than
-``LONGEST_GAP`` whitespace characters ends a paragraph like the end of a document would. :func:`split_paragraphs`
-is the same code fed the whole string, so both give identical paragraphs for any chunking.
+``LONGEST_GAP`` whitespace characters ends a paragraph like the end of a document would.
+:func:`split_paragraphs` is the same code fed the whole string, so both give identical paragraphs for any
+chunking.
 """
 
 from __future__ import annotations
