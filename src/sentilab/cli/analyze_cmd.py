@@ -96,7 +96,10 @@ def _slug(name: str) -> str:
     "[default: speaker and party, where present]",
 )
 @click.option(
-    "--id-col", default=None, metavar="COL", help="Column naming each document  [default: row number]"
+    "--id-col",
+    default=None,
+    metavar="COL",
+    help="Column naming each document  [default: the row number, from 0]",
 )
 @click.option(
     "--model",
