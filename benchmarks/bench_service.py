@@ -115,11 +115,10 @@ async def run_level(url: str, clients: int, requests: int, time_limit: float, ma
         errors["hard stop"] = len(pending)
     wall = time.perf_counter() - started
     latencies.sort()
+    server_ms.sort()
 
-    def quantile(q: float) -> float:
-        return (
-            1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))] if latencies else float("nan")
-        )
+    def quantile(q: float, values: list[float] = latencies, scale: float = 1000) -> float:
+        return scale * values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
     return {
         "clients": clients,

@@ -69,10 +69,12 @@ def serve(model_specs, host, port, max_texts, max_text_chars, max_document_chars
             sources={name: source for name, (_, source) in models.items()},
         )
         url = url_of(sock)
-        if host in ("0.0.0.0", "::"):
-            url = url.replace(
-                host if host == "0.0.0.0" else "[::]", "127.0.0.1" if host == "0.0.0.0" else "[::1]"
-            )
+        wildcard = {
+            "0.0.0.0": "127.0.0.1",
+            "[::]": "[::1]",
+        }  # listening everywhere: show a URL that opens here
+        for any_address, local in wildcard.items():
+            url = url.replace(f"//{any_address}:", f"//{local}:")
         click.echo(
             f"sentilab is serving {', '.join(models)} at {url}/  (API docs: {url}/docs; Ctrl+C to stop)"
         )

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
@@ -119,8 +120,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        import anyio.to_thread
-
         models = given if given is not None else await anyio.to_thread.run_sync(load_models, settings)
         for name, (loaded, source) in models.items():
             if not hasattr(loaded, "classes_"):
@@ -168,19 +167,21 @@ def create_app(
         if len(text) > allowed:
             raise LimitExceeded(limit, allowed, len(text), what)
 
+    # Routes are async: nothing heavy runs on the event loop (models run in ModelRunner's worker thread,
+    # paragraph splitting in a thread of its own), so no request waits for a thread-pool slot to say hello.
     @app.get("/", include_in_schema=False)
-    def index() -> FileResponse:
+    async def index() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", headers={"Content-Security-Policy": PAGE_POLICY})
 
     @app.get("/healthz", response_model=Health, tags=["service"])
-    def healthz(request: Request) -> dict:
+    async def healthz(request: Request) -> dict:
         """Liveness and readiness: 200 once every model is loaded, 503 before."""
         if not request.app.state.models:
             raise ServiceError(503, "not_ready", "the models are not loaded yet")
         return {"status": "ok", "version": __version__, "models": list(request.app.state.models)}
 
     @app.get("/v1/models", response_model=ModelsResponse, tags=["service"])
-    def list_models(request: Request) -> dict:
+    async def list_models(request: Request) -> dict:
         """The loaded models (the first is the default) and the request limits."""
         out = []
         for name, entry in request.app.state.models.items():
@@ -213,7 +214,7 @@ def create_app(
         entry = served(request, body.model)
         check_text(body.document, "max_document_chars", "the document")
         words = body.words or settings.paragraph_words
-        paragraphs = analysis.paragraphs(body.document, words)
+        paragraphs = await anyio.to_thread.run_sync(analysis.paragraphs, body.document, words)
         if not paragraphs:
             raise ServiceError(422, "invalid_input", "the document has no words to analyze; send some text")
         proba = await entry.runner.predict_proba([p.text for p in paragraphs])
