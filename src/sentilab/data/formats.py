@@ -211,7 +211,8 @@ def read_local_table(path: Path) -> tuple[pd.DataFrame, int]:
                 io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL
             )
         elif suffix == ".csv":
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+            # Blank lines are rows too: in a one-column file they are empty texts, counted and dropped later.
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
         else:
             raise DataError(
                 f"don't know how to read {path.name!r} (suffix {path.suffix or 'none'})",
