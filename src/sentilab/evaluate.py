@@ -334,10 +334,12 @@ def cross_domain(
     tests = {}
     for name in test_datasets:
         ds = load(name, split="test")
-        tests[name] = ds
-    accuracy, macro_f1, n_train, notes = [], [], [], []
-    for train_name in datasets:
-        ds = load(train_name, split="train", sample=sample, seed=seed)
+        tests[getattr(ds, "name", name)] = ds  # a file's name without its directory
+    accuracy, macro_f1, n_train, notes, train_names = [], [], [], [], []
+    for train_spec in datasets:
+        ds = load(train_spec, split="train", sample=sample, seed=seed)
+        train_name = getattr(ds, "name", train_spec)
+        train_names.append(train_name)
         say(f"{model_name}: training on {train_name} ({len(ds):,} texts)")
         model = model_cls.from_overrides(params or {}).fit(ds.texts, ds.labels)
         n_train.append(len(ds))
@@ -352,11 +354,11 @@ def cross_domain(
         macro_f1.append(row_f1)
     return CrossDomain(
         model=model_name,
-        train=list(datasets),
-        test=test_datasets,
+        train=train_names,
+        test=list(tests),
         accuracy=accuracy,
         macro_f1=macro_f1,
         n_train=n_train,
-        n_test=[len(tests[name]) for name in test_datasets],
+        n_test=[len(ds) for ds in tests.values()],
         notes=notes,
     )

@@ -493,7 +493,7 @@ def predict(texts, model_dir, file_path, text_col, as_json, out):
         echo_table(rows, ("label", "score", "text"))
     missing = len(texts) - len(present)
     if missing:
-        click.echo(f"{missing:,} rows had no text and got no prediction", err=True)
+        click.echo(f"{missing:,} rows had no text (empty cell) and got no prediction", err=True)
     if out is not None:
         click.echo(f"wrote {len(texts):,} predictions → {out}", err=True)
 
@@ -514,8 +514,10 @@ def _read_texts_file(path: Path, text_col: str | None):
             hint="name it with --text-col",
         )
     values = frame[column]
+    # An empty cell has no text to score: it gets no prediction (and the row keeps its place).
     texts = [
-        None if (v is None or (isinstance(v, float) and pd.isna(v))) else str(v) for v in values.tolist()
+        None if v is None or (isinstance(v, float) and pd.isna(v)) or not str(v).strip() else str(v)
+        for v in values.tolist()
     ]
     return frame, texts
 

@@ -83,7 +83,7 @@ def check_labels(labels: Any, n_texts: int) -> np.ndarray:
     array = np.asarray(labels)
     classes = np.unique(array)
     if len(classes) < 2:
-        only = classes[0] if len(classes) else None
+        only = classes[0].item() if len(classes) else None  # 'positive', not np.str_('positive')
         raise ModelError(
             f"fit needs at least two classes but every one of the {n_texts} labels is {only!r}",
             hint="check the label column, or sample/split with stratification so every class is present",
