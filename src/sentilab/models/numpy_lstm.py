@@ -33,6 +33,7 @@ tokens at all ends in ``h = 0`` (the prediction is then the head's bias: the tra
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 import time
@@ -292,8 +293,6 @@ def _lstm_layer_forward(x, m_tb, full, W_ih, W_hh, b) -> dict:
     c = np.zeros((T + 1, H, B), dtype=dt)
     tanh_c = np.empty((T, H, B), dtype=dt)
     recurrent = np.empty((4 * H, B), dtype=dt)  # scratch for W_hh h_{t-1}
-    c_new = np.empty((H, B), dtype=dt)
-    h_new = np.empty((H, B), dtype=dt)
     ig = np.empty((H, B), dtype=dt)
     for t in range(T):
         z = gates[t]  # (4H, B), becomes [i; f; g; o] in place
@@ -303,18 +302,16 @@ def _lstm_layer_forward(x, m_tb, full, W_ih, W_hh, b) -> dict:
         np.tanh(z[2 * H : 3 * H], out=z[2 * H : 3 * H])  # g
         _sigmoid_(z[3 * H :])  # o
         i, f, g, o = z[:H], z[H : 2 * H], z[2 * H : 3 * H], z[3 * H :]
-        c_t, h_t = (c[t + 1], h[t + 1]) if full[t] else (c_new, h_new)  # unmasked: write into the cache
+        c_t, h_t = c[t + 1], h[t + 1]  # written in place in the cache
         np.multiply(f, c[t], out=c_t)  # c_t = f ⊙ c_{t-1} + i ⊙ g
         np.multiply(i, g, out=ig)
         c_t += ig
         np.tanh(c_t, out=tanh_c[t])
         np.multiply(o, tanh_c[t], out=h_t)  # h_t = o ⊙ tanh(c_t)
-        if not full[t]:  # padded texts carry their previous state through this step
-            keep = m_tb[t][None, :]  # (1, B)
-            np.copyto(c[t + 1], c[t])
-            np.copyto(c[t + 1], c_t, where=keep)
-            np.copyto(h[t + 1], h[t])
-            np.copyto(h[t + 1], h_t, where=keep)
+        if not full[t]:  # padded texts carry their previous state through this step instead
+            padded = ~m_tb[t][None, :]  # (1, B)
+            np.copyto(c_t, c[t], where=padded)
+            np.copyto(h_t, h[t], where=padded)
     return {"x": x, "gates": gates, "h": h, "c": c, "tanh_c": tanh_c}
 
 
@@ -466,6 +463,8 @@ _RECURRENT_HELP = {
     "validation_fraction": "without explicit validation data, hold out this stratified share for early stopping "
     "(0: no early stopping, keep the epoch with the lowest training loss)",
     "seed": "random seed (initialisation, shuffling, held-out split): the same seed gives the same model",
+    "num_threads": "CPU threads for the matrix products (none: the library default). 1 by default: these "
+    "small per-step products gain little from threads, and on a busy machine extra threads spin and crawl",
     "quiet": "no progress bar and no per-epoch lines on stderr",
 }
 
@@ -540,6 +539,12 @@ class RecurrentModel(SentimentModel):
             raise ModelError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
         if self.keep not in ("first", "last"):
             raise ModelError(f"keep must be 'first' or 'last', got {self.keep!r}")
+        if self.num_threads is not None and not (
+            isinstance(self.num_threads, int)
+            and not isinstance(self.num_threads, bool)
+            and self.num_threads > 0
+        ):
+            raise ModelError(f"num_threads must be a positive int or None, got {self.num_threads!r}")
 
     # ----------------------------------------------------------------- fit
     def _fit(self, texts, y, validation) -> None:
@@ -700,11 +705,6 @@ class RecurrentModel(SentimentModel):
         return np.concatenate(parts)
 
     # ----------------------------------------------------------------- predict / state
-    def predict(self, texts) -> np.ndarray:
-        # check first: the base class reads classes_ before predict_proba can raise NotFittedError
-        self._check_fitted()
-        return super().predict(texts)
-
     def _predict_proba(self, texts):
         ids, mask = self._encode(self._tokenize(texts))
         return logits_to_proba(self._logits_in_batches(ids, mask))
@@ -718,6 +718,15 @@ class RecurrentModel(SentimentModel):
         self.embedding_coverage_ = data.get("embedding_coverage")
         n_classes = len(self.classes_)
         self._net_rebuild(arrays, 1 if n_classes == 2 else n_classes)
+
+
+def _blas_threads(n: int | None):
+    """Limit BLAS (OpenBLAS/MKL) to ``n`` threads inside the block (None: leave it alone)."""
+    if n is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits  # a scikit-learn dependency
+
+    return threadpool_limits(limits=n, user_api="blas")
 
 
 def _predicted(logits: np.ndarray) -> np.ndarray:
@@ -762,6 +771,7 @@ class NumpyLSTMModel(RecurrentModel):
         validation_fraction: float = 0.1,
         seed: int = 0,
         dtype: Literal["float32", "float64"] = "float32",
+        num_threads: int | None = 1,
         quiet: bool = False,
     ):
         self.tokenizer = tokenizer
@@ -783,6 +793,7 @@ class NumpyLSTMModel(RecurrentModel):
         self.validation_fraction = validation_fraction
         self.seed = seed
         self.dtype = dtype
+        self.num_threads = num_threads
         self.quiet = quiet
 
     @classmethod
@@ -802,6 +813,15 @@ class NumpyLSTMModel(RecurrentModel):
         super()._check_params()
         if self.dtype not in ("float32", "float64"):
             raise ModelError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
+
+    def _fit(self, texts, y, validation) -> None:
+        self._check_params()
+        with _blas_threads(self.num_threads):
+            super()._fit(texts, y, validation)
+
+    def _predict_proba(self, texts):
+        with _blas_threads(self.num_threads):
+            return super()._predict_proba(texts)
 
     def _net_build(self, n_outputs, embedding):
         self.network_ = LSTMNetwork(

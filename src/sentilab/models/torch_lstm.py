@@ -105,8 +105,6 @@ class TorchLSTMModel(RecurrentModel):
         **_RECURRENT_HELP,
         "bidirectional": "read each text in both directions and join the two final states",
         "dropout": "dropout on the final state (and between stacked layers) during training",
-        "num_threads": "torch CPU threads for fit and predict (unset: torch's default); small models are often "
-        "fastest with 1, and a busy machine makes extra threads spin",
     }
 
     def __init__(
@@ -132,7 +130,7 @@ class TorchLSTMModel(RecurrentModel):
         patience: int = 3,
         validation_fraction: float = 0.1,
         seed: int = 0,
-        num_threads: int | None = None,
+        num_threads: int | None = 1,
         quiet: bool = False,
     ):
         self.tokenizer = tokenizer
@@ -169,7 +167,6 @@ class TorchLSTMModel(RecurrentModel):
             "batch_size": 8,
             "lr": 0.02,
             "validation_fraction": 0.0,
-            "num_threads": 1,
             "quiet": True,
         }
 
@@ -177,8 +174,6 @@ class TorchLSTMModel(RecurrentModel):
         super()._check_params()
         if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
             raise ModelError(f"dropout must be in [0, 1), got {self.dropout!r}")
-        if self.num_threads is not None and not (isinstance(self.num_threads, int) and self.num_threads > 0):
-            raise ModelError(f"num_threads must be a positive int or None, got {self.num_threads!r}")
 
     def _fit(self, texts, y, validation) -> None:
         self._check_params()
