@@ -35,7 +35,8 @@ def normalize_labels(labels: pd.Series) -> tuple[pd.Series, str]:
     Returns the labels (object dtype, missing values as None) and a note saying which rule was applied.
     """
     present = labels.dropna()
-    present = present[present.astype(str).str.strip() != ""]
+    if not pd.api.types.is_numeric_dtype(present):  # numeric columns (Sentiment140: 1.6M int8) skip the str pass
+        present = present[present.astype(str).str.strip() != ""]
     if present.empty:
         return pd.Series([None] * len(labels), index=labels.index, dtype=object), ""
     numeric = pd.to_numeric(present, errors="coerce")
