@@ -312,3 +312,18 @@ def test_glove_initialised_frozen_embeddings(tmp_path):
     assert model.embedding_coverage_ == {"words": len(vocab) - 2, "found": 3, "oov": len(vocab) - 5}
     with pytest.raises(ModelError, match="embedding_dim=16 but the vectors"):
         small(embeddings=str(glove)).fit(SIX_TEXTS, SIX_LABELS)
+
+
+def test_adam_matches_torch_adam_over_several_steps():
+    torch = pytest.importorskip("torch")
+    net = tiny_network(1)
+    theta = torch.tensor(net.theta.copy(), requires_grad=True)
+    optimizer = torch.optim.Adam([theta], lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        gradient = rng.normal(size=net.theta.shape)
+        net.grad[...] = gradient
+        net.adam_step(0.01)
+        theta.grad = torch.tensor(gradient)
+        optimizer.step()
+    np.testing.assert_allclose(net.theta, theta.detach().numpy(), rtol=1e-12, atol=1e-14)

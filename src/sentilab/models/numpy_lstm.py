@@ -139,6 +139,7 @@ class LSTMNetwork:
         self.adam_m = np.zeros_like(self.theta)
         self.adam_v = np.zeros_like(self.theta)
         self.adam_t = 0
+        self._adam_scratch: np.ndarray | None = None
         self._touched_rows: np.ndarray | None = None  # embedding rows given a gradient by the last step
 
     def _initialise(self, rng: np.random.Generator, embedding: np.ndarray) -> None:
@@ -247,17 +248,23 @@ class LSTMNetwork:
         self.adam_t += 1
         t = self.adam_t
         g, m, v = self.grad, self.adam_m, self.adam_v
-        m *= BETA1
-        m += (1.0 - BETA1) * g
-        v *= BETA2
-        v += (1.0 - BETA2) * (g * g)
-        step_size = lr / (1.0 - BETA1**t)
-        denom = np.sqrt(v)
-        denom *= 1.0 / math.sqrt(1.0 - BETA2**t)
-        denom += ADAM_EPS
-        np.divide(m, denom, out=denom)
-        denom *= step_size
-        self.theta -= denom
+        if self._adam_scratch is None:
+            self._adam_scratch = np.empty_like(self.theta)
+        s = self._adam_scratch  # one reused buffer: a trainable embedding makes these vectors millions long,
+        # and a fresh temporary per operation would be a fresh page-faulted allocation every step
+        np.subtract(m, g, out=s)  # m ← m - (1-β1)(m - g)  ==  β1 m + (1-β1) g
+        s *= 1.0 - BETA1
+        m -= s
+        np.multiply(g, g, out=s)  # v ← v + (1-β2)(g² - v)  ==  β2 v + (1-β2) g²
+        s -= v
+        s *= 1.0 - BETA2
+        v += s
+        np.sqrt(v, out=s)  # sqrt(v̂) + ε with v̂ = v / (1-β2^t)
+        s *= 1.0 / math.sqrt(1.0 - BETA2**t)
+        s += ADAM_EPS
+        np.divide(m, s, out=s)  # m̂ / (sqrt(v̂) + ε) with m̂ = m / (1-β1^t)
+        s *= lr / (1.0 - BETA1**t)
+        self.theta -= s
 
     # ----------------------------------------------------------------- state
     def state(self) -> dict[str, np.ndarray]:
@@ -592,6 +599,9 @@ class RecurrentModel(SentimentModel):
 
         self.embedding_coverage_ = None
         if self.embeddings:
+            self._say(
+                f"reading word vectors from {self.embeddings} for {len(self.vocabulary_):,} vocabulary entries"
+            )
             vectors = load_glove(self.embeddings, vocabulary=self.vocabulary_)
             if self.embedding_dim is not None and self.embedding_dim != vectors.dim:
                 raise ModelError(
