@@ -222,6 +222,10 @@ def load_dataset(
             frame = stratified_split(frame, seed=0)[split]
         report.split = split
     if sample is not None:
+        if sample >= len(frame):
+            report.notes.append(
+                f"a sample of {sample:,} was asked for but only {len(frame):,} rows exist: all are used"
+            )
         frame = (
             stratified_sample(frame, sample, seed=seed)
             if labelled

@@ -35,7 +35,9 @@ def normalize_labels(labels: pd.Series) -> tuple[pd.Series, str]:
     Returns the labels (object dtype, missing values as None) and a note saying which rule was applied.
     """
     present = labels.dropna()
-    if not pd.api.types.is_numeric_dtype(present):  # numeric columns (Sentiment140: 1.6M int8) skip the str pass
+    if not pd.api.types.is_numeric_dtype(
+        present
+    ):  # numeric columns (Sentiment140: 1.6M int8) skip the str pass
         present = present[present.astype(str).str.strip() != ""]
     if present.empty:
         return pd.Series([None] * len(labels), index=labels.index, dtype=object), ""
@@ -44,12 +46,10 @@ def normalize_labels(labels: pd.Series) -> tuple[pd.Series, str]:
         values = set(numeric.astype(int).unique())
         for scheme, mapping in _NUMERIC_SCHEMES:
             if values <= scheme and (len(values) >= 2 or scheme == {0, 2, 4}):
-                numbers = pd.to_numeric(labels, errors="coerce")
-                mapped = pd.Series(
-                    [None if pd.isna(v) else mapping.get(int(v)) for v in numbers],
-                    index=labels.index,
-                    dtype=object,
-                )
+                mapped = (
+                    pd.to_numeric(labels, errors="coerce").map(mapping).astype(object)
+                )  # vectorised: 1.6M rows
+                mapped = mapped.where(mapped.notna(), None)
                 note = ", ".join(f"{k} → {v}" for k, v in mapping.items())
                 return mapped, f"labels read as {note}"
         out = pd.Series(
