@@ -451,7 +451,8 @@ def loss_and_gradient(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndar
 
 # =========================================================================== 2. the shared recurrent model
 _RECURRENT_HELP = {
-    "tokenizer": "tokenizer name (see `sentilab tokenizers`); 'tweet' keeps emoticons, #tags and don't whole",
+    "tokenizer": "tweet (keeps emoticons, #tags and don't whole), basic_english, whitespace, spacy, toktok, "
+    "moses, revtok, subword or wordpiece",
     "normalize": "normalization steps applied before tokenizing, in order (comma-separated)",
     "max_vocab": "keep at most this many most frequent tokens (PAD and UNK come on top)",
     "min_freq": "drop tokens seen fewer times; they become <unk>, which then gets trained too",
