@@ -134,3 +134,18 @@ def test_cross_domain_matrix(tmp_path):
     paths = result.save(tmp_path / "bench")
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
     assert pd.read_csv(paths["csv"], index_col=0).shape == (2, 2)
+
+
+def test_cross_domain_marks_cells_scored_on_fewer_labels(tmp_path):
+    rows = [
+        {"text": f"{w} thing {i}", "label": lab}
+        for i in range(30)
+        for w, lab in [(("love", "positive"), ("hate", "negative"), ("table", "neutral"))[i % 3]]
+    ]
+    pd.DataFrame(rows).to_csv(tmp_path / "three.csv", index=False)
+    two = write_domain(tmp_path / "two.csv", ["love", "great"], ["hate", "awful"])
+    result = cross_domain("bow", [str(tmp_path / "three.csv"), two], params={"min_df": "1"})
+    # rows: trained on three (3 classes), two (binary); columns: tested on three, two
+    assert result.markers == [["", "†"], ["*", ""]]
+    lines = "\n".join(result.lines())
+    assert "†" in lines and "neutral class was left out" in lines and "were dropped" in lines

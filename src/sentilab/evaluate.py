@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -43,6 +43,10 @@ class Evaluation:
     ece: float
     reliability: dict[str, list[float]]  # per bin: lower, upper, confidence, accuracy, count
     notes: list[str] = field(default_factory=list)
+    #: Gold rows left out because the model cannot predict their label, per label (e.g. {"neutral": 139}).
+    dropped_gold: dict[str, int] = field(default_factory=dict)
+    #: Model classes left out of the decision because the gold labels never use them (e.g. ["neutral"]).
+    ignored_classes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -165,6 +169,8 @@ def evaluate_proba(
             hint="evaluate on data with the model's labels (sentilab normalizes registry labels to "
             "negative/neutral/positive)",
         )
+    dropped_gold = {u: int((gold == u).sum()) for u in unknown}
+    ignored = [c for c in classes if c not in shared]
     if unknown:
         keep = ~np.isin(gold, unknown)
         dropped = ", ".join(f"{int((gold == u).sum()):,} '{u}'" for u in unknown)
@@ -212,6 +218,8 @@ def evaluate_proba(
         ece=ece,
         reliability=reliability,
         notes=notes,
+        dropped_gold=dropped_gold,
+        ignored_classes=ignored,
     )
 
 
@@ -262,6 +270,14 @@ class CrossDomain:
     n_train: list[int]
     n_test: list[int]
     notes: list[str] = field(default_factory=list)
+    #: Per cell: "" (same labels), "*" (gold rows with a label the model lacks were dropped, e.g. a binary
+    #: model scored without the neutral rows) or "†" (the model's extra class was left out of the decision).
+    markers: list[list[str]] = field(default_factory=list)
+
+    LEGEND: ClassVar[dict[str, str]] = {
+        "*": "gold rows whose label the model cannot predict (neutral) were dropped: an easier, binary task",
+        "†": "the model's neutral class was left out: decision between negative and positive only",
+    }
 
     def frame(self, metric: str = "accuracy"):
         import pandas as pd
@@ -281,10 +297,13 @@ class CrossDomain:
         width = max(len("trained on"), *(len(name) for name in self.train))
         cell = max(7, *(len(name) for name in self.test))
         out = [f"{self.model}: {metric} (rows: trained on, columns: tested on)"]
-        out.append(f"{'trained on':<{width}}  " + "  ".join(f"{name:>{cell}}" for name in self.test))
-        for name, row in frame.iterrows():
-            out.append(f"{name:<{width}}  " + "  ".join(f"{value:>{cell}.3f}" for value in row))
-        out += [f"  note: {note}" for note in self.notes]
+        out.append(f"{'trained on':<{width}}  " + "  ".join(f"{name:>{cell + 1}}" for name in self.test))
+        markers = self.markers or [[""] * len(self.test) for _ in self.train]
+        for (name, row), marks in zip(frame.iterrows(), markers):
+            cells = [f"{value:>{cell}.3f}{mark or ' '}" for value, mark in zip(row, marks)]
+            out.append(f"{name:<{width}}  " + "  ".join(cells))
+        used = {mark for row in markers for mark in row if mark}
+        out += [f"  {mark} {text}" for mark, text in self.LEGEND.items() if mark in used]
         return out
 
     def save(self, directory: str | Path) -> dict[str, Path]:
@@ -301,7 +320,9 @@ class CrossDomain:
         with atomic_file(paths["json"], "w") as handle:
             json.dump(self.to_dict(), handle, indent=1)
             handle.write("\n")
-        figure = plot_cross_domain(self.frame("accuracy"), title=f"{self.model}: accuracy")
+        figure = plot_cross_domain(
+            self.frame("accuracy"), title=f"{self.model}: accuracy", markers=self.markers
+        )
         paths["png"] = save_figure(figure, directory / f"{stem}.png")
         return paths
 
@@ -335,7 +356,7 @@ def cross_domain(
     for name in test_datasets:
         ds = load(name, split="test")
         tests[getattr(ds, "name", name)] = ds  # a file's name without its directory
-    accuracy, macro_f1, n_train, notes, train_names = [], [], [], [], []
+    accuracy, macro_f1, n_train, notes, train_names, markers = [], [], [], [], [], []
     for train_spec in datasets:
         ds = load(train_spec, split="train", sample=sample, seed=seed)
         train_name = getattr(ds, "name", train_spec)
@@ -343,15 +364,17 @@ def cross_domain(
         say(f"{model_name}: training on {train_name} ({len(ds):,} texts)")
         model = model_cls.from_overrides(params or {}).fit(ds.texts, ds.labels)
         n_train.append(len(ds))
-        row_acc, row_f1 = [], []
+        row_acc, row_f1, row_marks = [], [], []
         for test_name, test in tests.items():
             result = evaluate(model, test.texts, test.labels, data=test_name)
             row_acc.append(result.accuracy)
             row_f1.append(result.macro_f1)
+            row_marks.append("*" if result.dropped_gold else "†" if result.ignored_classes else "")
             notes += [f"{train_name} → {test_name}: {note}" for note in result.notes]
             say(f"  tested on {test_name}: accuracy {result.accuracy:.3f}")
         accuracy.append(row_acc)
         macro_f1.append(row_f1)
+        markers.append(row_marks)
     return CrossDomain(
         model=model_name,
         train=train_names,
@@ -361,4 +384,5 @@ def cross_domain(
         n_train=n_train,
         n_test=[len(ds) for ds in tests.values()],
         notes=notes,
+        markers=markers,
     )

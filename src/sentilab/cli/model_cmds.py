@@ -206,6 +206,7 @@ def train(data_spec, model_name, settings, out, text_col, label_col, sample, see
     changed = {k: getattr(model, k) for k in overrides}
     shown = ", ".join(f"{k}={_show_default(v)}" for k, v in changed.items())
     click.echo(f"model: {model_name}" + (f" ({shown})" if shown else " (defaults)"))
+    click.echo(f"training on {len(train_ds):,} texts (seed {seed}) ...", err=True)
     start = time.perf_counter()
     model.fit(train_ds.texts, train_ds.labels, validation=(valid_ds.texts, valid_ds.labels))
     seconds = time.perf_counter() - start
@@ -343,13 +344,11 @@ def benchmark(model_names, data_names, settings, sample, seed, out):
                 seed=seed,
                 on_step=lambda line: click.echo(line, err=True),
             )
-        notes, result.notes = result.notes, sorted({n.split(": ", 1)[1] for n in result.notes})
         click.echo("\n".join(result.lines("accuracy")))
         click.echo("")
         paths = result.save(out)
         summary[name] = {
             **result.to_dict(),
-            "notes_per_pair": notes,
             "files": {k: str(v) for k, v in paths.items()},
         }
     from sentilab.paths import atomic_file

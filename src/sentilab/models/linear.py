@@ -643,7 +643,7 @@ class BowModel(SentimentModel):
 
     def _set_state(self, arrays, data) -> None:
         try:
-            self.ngrams_ = [tuple(g) for g in data["ngrams"]]
+            self.ngrams_ = list(map(tuple, data["ngrams"]))
             self.n_documents_ = int(data["n_documents"])
             self.link_ = data["link"]
             self.coef_ = arrays["coef"]

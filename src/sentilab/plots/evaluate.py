@@ -78,8 +78,12 @@ def plot_reliability(reliability: dict, ece: float, *, ax=None, title: str = "")
     return figure
 
 
-def plot_cross_domain(frame, *, ax=None, title: str = "", vmin: float = 0.0, vmax: float = 1.0):
-    """Heatmap of a (trained on × tested on) score table; the diagonal is the in-domain score."""
+def plot_cross_domain(frame, *, ax=None, title: str = "", vmin: float = 0.0, vmax: float = 1.0, markers=None):
+    """Heatmap of a (trained on × tested on) score table; the diagonal is the in-domain score.
+
+    ``markers`` (same shape, strings) are appended to the cell values, e.g. "*" for a cell scored on fewer
+    labels (see :class:`sentilab.evaluate.CrossDomain`).
+    """
     values = frame.to_numpy(dtype=float)
     figure, ax = new_axes(ax, figsize=(1.6 + 1.25 * values.shape[1], 1.2 + 0.8 * values.shape[0]))
     image = ax.imshow(values, cmap="viridis", vmin=vmin, vmax=vmax, aspect="auto")
@@ -87,10 +91,20 @@ def plot_cross_domain(frame, *, ax=None, title: str = "", vmin: float = 0.0, vma
         for j in range(values.shape[1]):
             color = "black" if values[i, j] > 0.5 * (vmin + vmax) + 0.15 else "white"
             weight = "bold" if frame.index[i] == frame.columns[j] else "normal"
-            ax.text(j, i, f"{values[i, j]:.3f}", ha="center", va="center", color=color, fontweight=weight)
+            mark = markers[i][j] if markers else ""
+            ax.text(
+                j, i, f"{values[i, j]:.3f}{mark}", ha="center", va="center", color=color, fontweight=weight
+            )
     ax.set_xticks(range(values.shape[1]), list(frame.columns), rotation=30, ha="right")
     ax.set_yticks(range(values.shape[0]), list(frame.index))
-    ax.set_xlabel("tested on")
+    used = sorted({m for row in (markers or []) for m in row if m})
+    if used:
+        from sentilab.evaluate import CrossDomain
+
+        legend = "\n".join(f"{m} {CrossDomain.LEGEND.get(m, '')}" for m in used)
+        ax.set_xlabel(f"tested on\n\n{legend}", fontsize=8)
+    else:
+        ax.set_xlabel("tested on")
     ax.set_ylabel("trained on")
     ax.set_title(title or "Cross-domain scores")
     figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
