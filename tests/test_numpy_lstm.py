@@ -253,9 +253,10 @@ def test_early_stopping_restores_the_best_epoch():
     assert len(history["epoch"]) == best + 2 < 30
     assert history["valid_loss"][best - 1] == min(history["valid_loss"])
     # the restored weights are the best epoch's: recomputing its validation loss gives the recorded value
-    ids, mask = model._encode(model._tokenize(SIX_TEXTS))
     y = np.searchsorted(model.classes_, flipped)
-    assert model._evaluate(ids, mask, y)[0] == pytest.approx(history["valid_loss"][best - 1], rel=1e-5)
+    assert model._evaluate(*model._ragged(SIX_TEXTS), y)[0] == pytest.approx(
+        history["valid_loss"][best - 1], rel=1e-5
+    )
 
 
 def test_epoch_lines_and_progress_go_to_stderr(capsys):
@@ -327,3 +328,23 @@ def test_adam_matches_torch_adam_over_several_steps():
         theta.grad = torch.tensor(gradient)
         optimizer.step()
     np.testing.assert_allclose(net.theta, theta.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_left_padded_batches_predict_the_same():
+    model = small(epochs=5).fit(SIX_TEXTS, SIX_LABELS)
+    texts = [*SIX_TEXTS, "short", "", "a somewhat longer text than all of the others in this batch"]
+    right = model.predict_proba(texts)
+    model.pad_side = "left"
+    np.testing.assert_allclose(model.predict_proba(texts), right, atol=1e-6)
+
+
+def test_batches_are_padded_to_their_longest_text():
+    model = small(epochs=1, max_len=4, keep="first", tokenizer="whitespace").fit(SIX_TEXTS, SIX_LABELS)
+    flat, offsets = model._ragged(["love", "", "I love this , it is"])
+    assert offsets.tolist() == [0, 1, 1, 5]  # the long text is cut to its first 4 tokens
+    ids, mask = model._batch(flat, offsets, np.array([0, 1]))
+    assert ids.shape == (2, 1) and mask.tolist() == [[True], [False]] and ids[1, 0] == 0
+    model.pad_side = "left"
+    ids, mask = model._batch(flat, offsets, np.array([0, 2]))
+    assert mask.tolist() == [[False, False, False, True], [True, True, True, True]]
+    assert ids[0, 3] == ids[1, 1] == model.vocabulary_["love"]

@@ -104,9 +104,10 @@ def test_early_stopping_restores_the_best_epoch():
     history = model.history_
     best = history["best_epoch"]
     assert len(history["epoch"]) == best + 2 < 30
-    ids, mask = model._encode(model._tokenize(SIX_TEXTS))
     y = np.searchsorted(model.classes_, flipped)
-    assert model._evaluate(ids, mask, y)[0] == pytest.approx(history["valid_loss"][best - 1], rel=1e-5)
+    assert model._evaluate(*model._ragged(SIX_TEXTS), y)[0] == pytest.approx(
+        history["valid_loss"][best - 1], rel=1e-5
+    )
 
 
 def test_non_finite_loss_stops_with_a_warning():
@@ -150,3 +151,13 @@ def test_learning_curves_plot(fitted, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(SentilabError, match="no training history"):
         learning_curves({})
+
+
+def test_left_padded_batches_predict_the_same(fitted):
+    texts = [*SIX_TEXTS, "short", "", "a somewhat longer text than all of the others in this batch"]
+    right = fitted.predict_proba(texts)
+    fitted.pad_side = "left"
+    try:
+        np.testing.assert_allclose(fitted.predict_proba(texts), right, atol=1e-6)
+    finally:
+        del fitted.pad_side

@@ -38,6 +38,8 @@ import math
 import sys
 import time
 import warnings
+from array import array
+from collections.abc import Iterable, Iterator
 from typing import Any, Literal
 
 import numpy as np
@@ -46,7 +48,7 @@ from sentilab.errors import ModelError
 from sentilab.models.base import SentimentModel
 from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
 from sentilab.text.tokenize import get_tokenizer
-from sentilab.text.vocab import Vocabulary
+from sentilab.text.vocab import UNK_ID, Vocabulary
 
 BETA1, BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
 
@@ -506,26 +508,45 @@ class RecurrentModel(SentimentModel):
         raise NotImplementedError
 
     # ----------------------------------------------------------------- text -> ids
-    def _tokenize(self, texts: list[str]) -> list[list[str]]:
+    # Texts become one flat int32 array of token ids plus offsets (ragged rows), padded only per batch: a
+    # dense (texts, max_len) int64 matrix, or every text's token list kept at once, would take gigabytes on
+    # Sentiment140's 1.6M tweets.
+    def _token_lists(self, texts: Iterable[str]) -> Iterator[list[str]]:
+        """Normalize and tokenize one text at a time (a generator: nothing is kept)."""
         normalizer = Normalizer(self.normalize or ())
         tokenizer = get_tokenizer(self.tokenizer)
-        return [tokenizer(normalizer(text)) for text in texts]
+        for text in texts:
+            yield tokenizer(normalizer(text))
 
-    def _encode(self, token_lists: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        return self.vocabulary_.encode_batch(
-            token_lists, max_len=self.max_len, pad_side=self.pad_side, keep=self.keep
-        )
+    def _ragged(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of all texts, each truncated to ``max_len`` (keeping its ``keep`` end), concatenated.
 
-    @staticmethod
-    def _trim(ids: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Drop the all-padding columns of a batch (a batch of short texts runs only as many steps as needed)."""
-        used = mask.any(axis=0)
-        if used.all():
-            return ids, mask
-        if not used.any():  # every text in the batch is empty: one (masked) step is enough
-            return ids[:, :1], mask[:, :1]
-        cols = np.flatnonzero(used)
-        return ids[:, cols[0] : cols[-1] + 1], mask[:, cols[0] : cols[-1] + 1]
+        Returns ``flat`` (int32, all ids) and ``offsets`` (int64, n_texts + 1): text k is
+        ``flat[offsets[k]:offsets[k+1]]``.
+        """
+        get, limit, keep_first = self.vocabulary_.stoi.get, self.max_len, self.keep == "first"
+        flat, offsets = array("i"), array("q", [0])
+        for tokens in self._token_lists(texts):
+            if len(tokens) > limit:
+                tokens = tokens[:limit] if keep_first else tokens[-limit:]
+            flat.extend([get(token, UNK_ID) for token in tokens])
+            offsets.append(len(flat))
+        return np.array(flat, dtype=np.int32), np.array(offsets, dtype=np.int64)
+
+    def _batch(
+        self, flat: np.ndarray, offsets: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Padded ids (B, T) int64 and mask (B, T) bool for ``rows``; T is the longest of them (at least 1)."""
+        starts = offsets[rows]
+        lengths = offsets[rows + 1] - starts  # (B,)
+        width = max(int(lengths.max(initial=0)), 1)
+        position = np.arange(width)[None, :]  # (1, T): which token of its text each cell holds
+        if self.pad_side == "left":
+            position = position - (width - lengths)[:, None]
+        mask = (position >= 0) & (position < lengths[:, None])
+        ids = np.zeros(mask.shape, dtype=np.int64)  # PAD_ID
+        ids[mask] = flat[(starts[:, None] + position)[mask]]
+        return ids, mask
 
     # ----------------------------------------------------------------- checks
     def _check_params(self) -> None:
@@ -561,16 +582,17 @@ class RecurrentModel(SentimentModel):
         n_classes = len(self.classes_)
         if validation is None and self.validation_fraction > 0:
             texts, y, validation = self._hold_out(texts, y, rng)
-        tokens = self._tokenize(texts)
-        self.vocabulary_ = Vocabulary.build(tokens, max_size=self.max_vocab, min_freq=self.min_freq)
+        # Two passes over the texts (count, then encode) instead of holding every token list in memory.
+        self.vocabulary_ = Vocabulary.build(
+            self._token_lists(texts), max_size=self.max_vocab, min_freq=self.min_freq
+        )
         embedding = self._initial_embedding(rng)
-        ids, mask = self._encode(tokens)
+        flat, offsets = self._ragged(texts)
         valid = None
         if validation is not None:
-            v_ids, v_mask = self._encode(self._tokenize(validation[0]))
-            valid = (v_ids, v_mask, np.asarray(validation[1]))
+            valid = (*self._ragged(validation[0]), np.asarray(validation[1]))
         self._net_build(1 if n_classes == 2 else n_classes, embedding)
-        self._train(ids, mask, np.asarray(y), valid, rng)
+        self._train(flat, offsets, np.asarray(y), valid, rng)
 
     def _hold_out(self, texts, y, rng):
         from sklearn.model_selection import train_test_split
@@ -626,7 +648,7 @@ class RecurrentModel(SentimentModel):
 
             tqdm.write(line, file=sys.stderr)
 
-    def _train(self, ids, mask, y, valid, rng) -> None:
+    def _train(self, flat, offsets, y, valid, rng) -> None:
         from tqdm import tqdm
 
         n = len(y)
@@ -652,7 +674,7 @@ class RecurrentModel(SentimentModel):
             with bar:
                 for start in range(0, n, self.batch_size):
                     batch = order[start : start + self.batch_size]
-                    b_ids, b_mask = self._trim(ids[batch], mask[batch])
+                    b_ids, b_mask = self._batch(flat, offsets, batch)
                     loss, logits = self._net_train_step(b_ids, b_mask, y[batch])
                     if not math.isfinite(loss):
                         stopped = (
@@ -703,22 +725,26 @@ class RecurrentModel(SentimentModel):
             self._say(f"best epoch {best_epoch} restored ({monitor.replace('_', ' ')} {best_loss:.4f})")
         self.history_ = history
 
-    def _evaluate(self, ids, mask, y) -> tuple[float, float]:
-        logits = self._logits_in_batches(ids, mask)
-        loss, _ = loss_and_gradient(logits.astype(np.float64), y)
+    def _evaluate(self, flat, offsets, y) -> tuple[float, float]:
+        """Mean loss and accuracy on encoded texts (no training)."""
+        logits = self._logits(flat, offsets)
+        loss, _ = loss_and_gradient(logits, y)
         return loss, float((_predicted(logits) == y).mean())
 
-    def _logits_in_batches(self, ids, mask, batch_size: int = 512) -> np.ndarray:
-        parts = []
-        for start in range(0, len(ids), batch_size):
-            b_ids, b_mask = self._trim(ids[start : start + batch_size], mask[start : start + batch_size])
-            parts.append(np.asarray(self._net_logits(b_ids, b_mask), dtype=np.float64))
-        return np.concatenate(parts)
+    def _logits(self, flat, offsets, batch_size: int = 512) -> np.ndarray:
+        """Logits (n_texts, K) as float64, computed batch by batch in the order of the texts."""
+        n = len(offsets) - 1
+        parts = [
+            np.asarray(
+                self._net_logits(*self._batch(flat, offsets, np.arange(start, min(start + batch_size, n))))
+            )
+            for start in range(0, n, batch_size)
+        ]
+        return np.concatenate(parts).astype(np.float64)
 
     # ----------------------------------------------------------------- predict / state
     def _predict_proba(self, texts):
-        ids, mask = self._encode(self._tokenize(texts))
-        return logits_to_proba(self._logits_in_batches(ids, mask))
+        return logits_to_proba(self._logits(*self._ragged(texts)))
 
     def _get_state(self):
         data = {"vocab": self.vocabulary_.to_dict(), "embedding_coverage": self.embedding_coverage_}
