@@ -348,3 +348,34 @@ def test_batches_are_padded_to_their_longest_text():
     ids, mask = model._batch(flat, offsets, np.array([0, 2]))
     assert mask.tolist() == [[False, False, False, True], [True, True, True, True]]
     assert ids[0, 3] == ids[1, 1] == model.vocabulary_["love"]
+
+
+@pytest.mark.parametrize("model_name", ["numpy-lstm", "lstm"])
+def test_trains_from_the_cli_with_a_line_per_epoch(model_name, tmp_path):
+    if model_name == "lstm":
+        pytest.importorskip("torch")
+    from click.testing import CliRunner
+
+    from sentilab.cli import main
+
+    data = tmp_path / "six.csv"
+    rows = [f'"{text} {k}",{label}' for k in range(10) for text, label in zip(SIX_TEXTS, SIX_LABELS)]
+    data.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    settings = [
+        "--set",
+        "epochs=2",
+        "--set",
+        "hidden_size=8",
+        "--set",
+        "embedding_dim=8",
+        "--set",
+        "min_freq=1",
+    ]
+    result = CliRunner().invoke(
+        main, ["train", "--data", str(data), "--model", model_name, *settings, "--out", str(tmp_path / "m")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "epoch 1/2  train loss" in result.output and "epoch 2/2" in result.output
+    assert "| valid loss" in result.output
+    loaded = load_model(tmp_path / "m")
+    assert loaded.name == model_name and len(loaded.history_["epoch"]) == 2
