@@ -50,7 +50,7 @@ class Explanation:
             ranked = sorted(range(len(tokens)), key=lambda i: -abs(tokens[i]["contribution"]))[:top]
             tokens = [tokens[i] for i in sorted(ranked)]
         largest = max((abs(t["contribution"]) for t in tokens), default=0.0) or 1.0
-        width = max([5, *(len(t["token"]) for t in tokens)])
+        width = max([6, *(len(t["token"]) for t in tokens)])
         out.append(f"{'token':<{width}}  {'contrib':>8}")
         for item in tokens:
             value = item["contribution"]

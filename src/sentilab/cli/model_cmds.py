@@ -275,7 +275,7 @@ def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, ou
         )
     where = f"{ds.name}" + (f":{split}" if split else "")
     result = evaluate(model, ds.texts, ds.labels, data=where)
-    result.model = model_dir if model_dir == "default" else f"{Path(model_dir).name} ({model.name})"
+    result.model = f"{model_dir} ({model.name})"
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=1))
     else:
@@ -413,7 +413,7 @@ def top_words(model_dir, count, min_df, target, as_json):
             click.echo("")
         click.echo(title)
         echo_table(
-            [(r["feature"], f"{r['weight']:+.3f}", f"{r['doc_freq']:,}") for r in rows],
+            [("  " + r["feature"], f"{r['weight']:+.3f}", f"{r['doc_freq']:,}") for r in rows],
             ("  n-gram", "weight", "docs"),
             right={1, 2},
         )
