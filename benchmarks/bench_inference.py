@@ -156,7 +156,7 @@ def main() -> None:
             (
                 variant,
                 f"{speed:,.0f}",
-                f"{speed / vader:.1f}x" if vader else "-",
+                f"{speed / vader:.3g}x" if vader else "-",
                 f"{latency:.2f}",
                 f"{accuracy:.3f}",
                 f"{n_train:,}",

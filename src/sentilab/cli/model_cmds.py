@@ -439,7 +439,7 @@ def top_words(model_dir, count, min_df, target, as_json):
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="With --file: write the file's rows plus label, score and one score_LABEL column each.",
+    help="With --file: write the file's rows plus predicted_label, score and one score_LABEL column each.",
 )
 def predict(texts, model_dir, file_path, text_col, as_json, out):
     """Sentiment of each TEXT (use - to read lines from stdin), or of every row of --file.

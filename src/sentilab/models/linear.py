@@ -112,7 +112,7 @@ class TokenPipeline:
     """Normalization steps + a tokenizer, for one text (the reference) or a whole batch (fast, same tokens).
 
     >>> TokenPipeline().flat(["I don't LOVE it", "soooo good"])
-    ["i", "don't", "love", "it", "\\x01", "soo", "good", "\\x01"]
+    ['i', "don't", 'love', 'it', '\\x01', 'soo', 'good', '\\x01']
     """
 
     def __init__(self, steps: Sequence[str] = DEFAULT_STEPS, tokenizer: str = "tweet"):
