@@ -80,9 +80,218 @@ def step_explore(ctx: DemoContext) -> StepResult:
     return result
 
 
+#: The models trained side by side: (registry name, --set overrides, train sample (None = all), quick sample).
+#: Budgets are small on purpose: the whole demo must finish in about 15 minutes on 2 cores.
+TRAINING_PLAN: list[tuple[str, dict[str, str], int | None, int]] = [
+    ("bow", {}, None, 4000),
+    ("lstm", {"epochs": "4", "hidden_size": "64", "max_len": "40", "quiet": "true"}, 16000, 3000),
+    ("numpy-lstm", {"epochs": "4", "hidden_size": "64", "max_len": "40", "quiet": "true"}, 16000, 3000),
+    ("encoder", {}, 6000, 1000),
+]
+#: Held-out test splits of other domains: does a model trained on tweets work on reviews and editorials?
+OTHER_DOMAINS = ("vader-tweets", "vader-amazon", "vader-nyt", "uci-yelp")
+TRAIN_DATA = "crowdflower-tweets"
+EXAMPLES = [
+    "I can't stand this phone anymore, the battery dies by noon",
+    "best concert of my life!! thank you @coldplay",
+    "The flight was not bad at all, the crew was lovely",
+    "Self-driving cars will be on the road next year.",
+]
+
+
+def _load(name: str, **kwargs):
+    from sentilab.data import load_dataset
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_dataset(name, **kwargs)
+
+
+def step_train(ctx: DemoContext) -> StepResult:
+    """Train bow, lstm, numpy-lstm and the encoder on the CrowdFlower tweets"""
+    from sentilab.models import get_model_class
+
+    result = StepResult("Train four models on the CrowdFlower tweets (3 classes)")
+    validation = _load(TRAIN_DATA, split="validation")
+    models = {}
+    for name, params, sample, quick_sample in TRAINING_PLAN:
+        size = quick_sample if ctx.quick else sample
+        train = _load(TRAIN_DATA, split="train", sample=size, seed=ctx.seed)
+        settings = dict(params)
+        if "epochs" in settings and ctx.quick:
+            settings["epochs"] = "2"
+        model = get_model_class(name).from_overrides(settings)
+        if "seed" in model.get_params():
+            model.set_params(seed=ctx.seed)
+        started = time.perf_counter()
+        model.fit(train.texts, train.labels, validation=(validation.texts, validation.labels))
+        seconds = time.perf_counter() - started
+        from sentilab.evaluate import evaluate
+
+        valid_eval = evaluate(model, validation.texts, validation.labels, data=f"{TRAIN_DATA}:validation")
+        model.save(ctx.out / "models" / name, metrics={"validation": valid_eval.summary()})
+        models[name] = model
+        result.summary.append(
+            f"{name}: {len(train):,} tweets in {seconds:.0f} s, validation accuracy {valid_eval.accuracy:.3f}"
+        )
+    vader = get_model_class("vader")().fit(
+        validation.texts, validation.labels
+    )  # nothing to learn: label set only
+    models["vader"] = vader
+    result.summary.append("vader: the lexicon baseline (nothing to train)")
+    ctx.state["models"] = models
+    result.links["saved models"] = "models/"
+    return result
+
+
+def step_evaluate(ctx: DemoContext) -> StepResult:
+    """Evaluate every model on held-out tweets and on other domains"""
+    from sentilab.evaluate import cross_domain, evaluate
+    from sentilab.report import figure_html, table_html, write_html
+
+    result = StepResult("Evaluate side by side, on held-out tweets and across domains")
+    models = ctx.state["models"]
+    folder = ctx.out / "evaluate"
+    test = _load(TRAIN_DATA, split="test")
+    others = {name: _load(name, split="test") for name in OTHER_DOMAINS}
+    rows, sections = [], []
+    for name, model in models.items():
+        evaluation = evaluate(model, test.texts, test.labels, data=f"{TRAIN_DATA}:test")
+        paths = evaluation.save(folder / name)
+        row = {
+            "model": name,
+            "accuracy": round(evaluation.accuracy, 3),
+            "macro-F1": round(evaluation.macro_f1, 3),
+            "ECE": round(evaluation.ece, 3),
+        }
+        for other, data in others.items():
+            row[other] = round(evaluate(model, data.texts, data.labels, data=other).accuracy, 3)
+        rows.append(row)
+        sections.append(
+            f"<li><a href='{name}/report.html'>{name}</a>: confusion matrix, reliability diagram</li>"
+        )
+        result.links[f"evaluation of {name}"] = ctx.rel(paths["report"])
+    best = max(rows, key=lambda r: r["accuracy"])
+    result.summary.append(
+        f"held-out {TRAIN_DATA} test split ({len(test):,} tweets): "
+        + ", ".join(f"{r['model']} {r['accuracy']:.3f}" for r in rows)
+        + f" — best: {best['model']}"
+    )
+    sample = 2000 if ctx.quick else None
+    matrix = cross_domain("bow", [TRAIN_DATA, *OTHER_DOMAINS], sample=sample, seed=ctx.seed)
+    matrix_paths = matrix.save(folder)
+    result.summary.append(
+        "bow cross-domain matrix: the diagonal (same domain) beats the rest in "
+        f"{sum(max(row) == row[i] for i, row in enumerate(matrix.accuracy))} of {len(matrix.accuracy)} rows"
+    )
+    body = [
+        "<p>Every model was trained on the CrowdFlower tweets' train split and is scored on its held-out test "
+        "split (accuracy, macro-F1, expected calibration error) and, without retraining, on the test splits of "
+        "other domains (accuracy).</p>",
+        table_html(rows),
+        f"<ul>{''.join(sections)}</ul>",
+        "<h2>Cross-domain matrix (bow; trained on rows, tested on columns)</h2>",
+        "<pre>" + "\n".join(matrix.lines()) + "</pre>",
+        figure_html(
+            matrix_paths["png"], "accuracy of bow trained on each row's train split, tested on each column"
+        ),
+    ]
+    page = write_html(folder / "report.html", "Models side by side", body)
+    result.links["models side by side + cross-domain matrix"] = ctx.rel(page)
+    ctx.state["evaluation_rows"] = rows
+    return result
+
+
+def step_explain(ctx: DemoContext) -> StepResult:
+    """Explain a few predictions token by token"""
+    from sentilab.explain import explain
+    from sentilab.report import escape, write_html
+
+    result = StepResult("Explain predictions token by token")
+    models = ctx.state["models"]
+    body = [
+        "<p>Green tokens pushed towards the predicted class, red ones away from it. bow's contributions are "
+        "exact (count × coefficient; with the intercept they sum to the decision value); the others use "
+        "occlusion (the drop in probability when the token is removed).</p>"
+    ]
+    for name in ("bow", "lstm", "numpy-lstm"):
+        if name not in models:
+            continue
+        body.append(f"<h2>{escape(name)}</h2>")
+        for text in EXAMPLES:
+            explanation = explain(models[name], text)
+            largest = max((abs(t["contribution"]) for t in explanation.tokens), default=0.0) or 1.0
+            spans = []
+            for token in explanation.tokens:
+                value = token["contribution"]
+                alpha = min(1.0, abs(value) / largest) * 0.75
+                color = f"rgba(60,157,93,{alpha:.2f})" if value > 0 else f"rgba(217,83,79,{alpha:.2f})"
+                spans.append(
+                    f"<span title='{value:+.3f}' style='background:{color};padding:0 2px'>{escape(token['token'])}</span>"
+                )
+            p = explanation.probabilities.get(explanation.target, 0.0)
+            body.append(f"<p><b>{escape(explanation.target)}</b> ({p:.2f}): {' '.join(spans)}</p>")
+        first = explain(models[name], EXAMPLES[0])
+        result.summary.append(f"{name}: “{EXAMPLES[0][:40]}…” → {first.target} ({first.method})")
+    page = write_html(ctx.out / "explain" / "report.html", "Why each model decided what it did", body)
+    result.links["token explanations"] = ctx.rel(page)
+    return result
+
+
+def step_speeches(ctx: DemoContext) -> StepResult:
+    """Analyse the convention speeches paragraph by paragraph"""
+    from sentilab.defaults import get_default_model
+    from sentilab.documents import analyze_documents, write_documents_report
+
+    result = StepResult("Analyse the 2012 and 2016 convention speeches paragraph by paragraph")
+    model = get_default_model(on_status=None)
+    ctx.state["default_model"] = model
+    speeches = _load("convention-speeches")
+    analysis = analyze_documents(speeches, model, group_cols=["speaker", "party"], progress=False)
+    report = write_documents_report(analysis, ctx.out / "speeches")
+    result.summary.append(analysis.summary())
+    result.summary.append("model: sentilab's default (bow trained on every labelled registry dataset)")
+    result.links["speeches: paragraphs shaded by sentiment, shares per speaker and party"] = ctx.rel(report)
+    return result
+
+
+def step_audit(ctx: DemoContext) -> StepResult:
+    """Audit the default model for group bias and behaviour"""
+    from sentilab.audit import audit
+    from sentilab.cli.audit_cmd import write_audit
+
+    result = StepResult("Audit the default model: bias across groups of people and behaviour tests")
+    model = ctx.state.get("default_model")
+    if model is None:
+        from sentilab.defaults import get_default_model
+
+        model = get_default_model(on_status=None)
+    report = audit(model, seed=ctx.seed, n_resamples=500 if ctx.quick else 2000, model_source="default")
+    paths = write_audit(report, ctx.out / "audit")
+    flagged = (
+        [c for c in report.fairness.comparisons if c.significant and c.subset == "all"]
+        if report.fairness
+        else []
+    )
+    result.summary.append(f"group pairs with a significant difference: {len(flagged)}")
+    if report.behaviour is not None:
+        worst = sorted(report.behaviour.tests, key=lambda t: -t.failure_rate)[:3]
+        result.summary.append(
+            "hardest behaviour tests: "
+            + ", ".join(f"{t.name} {100 * t.failure_rate:.0f}% failing" for t in worst)
+        )
+    result.links["audit: bias and behaviour"] = ctx.rel(paths["html"])
+    return result
+
+
 STEPS: list[tuple[str, Callable[[DemoContext], StepResult]]] = [
     ("fetch", step_fetch),
     ("explore", step_explore),
+    ("train", step_train),
+    ("evaluate", step_evaluate),
+    ("explain", step_explain),
+    ("speeches", step_speeches),
+    ("audit", step_audit),
 ]
 
 
@@ -131,7 +340,11 @@ def run_demo(
         echo(f"[{number}/{len(STEPS)}] {_name} ...")
         step_start = time.perf_counter()
         try:
-            result = function(ctx)
+            with warnings.catch_warnings():
+                # The fetch step reports undecodable bytes once; later loads of the same data need not repeat it.
+                warnings.filterwarnings("ignore", category=UserWarning, module="sentilab")
+                warnings.filterwarnings("ignore", message=".*rows had bytes that are not valid UTF-8.*")
+                result = function(ctx)
         except SentilabError as exc:
             result = StepResult(title, error=exc.message)
         except Exception as exc:  # a bug: show it, keep the other steps going

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "predict": "sentilab.cli.model_cmds:predict",
     "analyze": "sentilab.cli.analyze_cmd:analyze",
     "serve": "sentilab.cli.serve_cmd:serve",
+    "demo": "sentilab.cli.demo_cmd:demo",
     "audit": "sentilab.cli.audit_cmd:audit",
     "explore": "sentilab.cli.explore_cmd:explore_command",
 }
