@@ -349,3 +349,21 @@ def test_default_model_is_retrained_when_damaged_or_outdated(tmp_path, monkeypat
     lines.clear()
     defaults.get_default_model(on_status=lines.append)
     assert "older recipe" in lines[0]
+
+
+def test_default_model_is_retrained_when_the_recipe_changes_without_a_version_bump(tmp_path, monkeypatch):
+    # A recipe whose datasets changed while its version stayed the same once kept serving a stale model.
+    one = write_dataset(tmp_path / "one.csv", n=60)
+    two = write_dataset(tmp_path / "two.csv", n=60)
+    recipe = defaults.Recipe(version=5, model="bow", params={"min_df": "1"}, datasets=(str(one),))
+    monkeypatch.setattr(defaults, "RECIPE", recipe)
+    monkeypatch.setattr(defaults, "_LOADED", {})
+    defaults.get_default_model(on_status=None)
+    monkeypatch.setattr(
+        defaults, "RECIPE", defaults.Recipe(**{**recipe.__dict__, "datasets": (str(one), str(two))})
+    )
+    monkeypatch.setattr(defaults, "_LOADED", {})
+    lines = []
+    model = defaults.get_default_model(on_status=lines.append)
+    assert "older recipe" in lines[0]
+    assert model.metrics_ == json.loads((defaults.default_model_dir() / "meta.json").read_text())["metrics"]
