@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 
 import pytest
 from click.testing import CliRunner
@@ -133,9 +131,10 @@ def test_option_mistakes_are_clean_errors(toy_dir, tmp_path):
 
 
 def test_without_a_model_the_default_model_is_audited(monkeypatch, tmp_path):
-    default = types.ModuleType("sentilab.defaults")
-    default.get_default_model = lambda: LexiconToy().fit(["bad", "good"], ["negative", "positive"])
-    monkeypatch.setitem(sys.modules, "sentilab.defaults", default)
+    from sentilab import defaults
+
+    toy = LexiconToy().fit(["bad", "good"], ["negative", "positive"])
+    monkeypatch.setattr(defaults, "get_default_model", lambda **kwargs: toy)
     result = run("audit", "--out", tmp_path / "out", "--no-fairness", "--per-test", "10")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("model: default model (audit-toy")
@@ -143,14 +142,6 @@ def test_without_a_model_the_default_model_is_audited(monkeypatch, tmp_path):
     as_json = run("audit", "--out", tmp_path / "out2", "--no-fairness", "--per-test", "10", "--json")
     data = json.loads(as_json.stdout)
     assert data["fairness"] is None and data == json.loads((tmp_path / "out2" / "audit.json").read_text())
-
-
-def test_without_a_model_and_no_default_model_says_what_to_do(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "sentilab.defaults", None)  # as if the module did not exist
-    result = CliRunner().invoke(main, ["audit", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 2
-    assert "error: no MODEL given, and this sentilab has no default model" in result.output
-    assert "sentilab audit runs/bow" in result.output
 
 
 def test_help_teaches():

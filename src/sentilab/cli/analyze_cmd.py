@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from sentilab.errors import DataError, SentilabError
+from sentilab.errors import DataError
 
 EPILOG = """\b
 Examples:
@@ -28,23 +28,11 @@ DEFAULT_GROUP_COLUMNS = ("speaker", "party")
 
 def load_model_for_analysis(model_dir: Path | None):
     """``(model, description)``: the model in ``model_dir``, or sentilab's default model."""
-    if model_dir is not None:
-        from sentilab.models import load_model
+    from sentilab.defaults import resolve_model
 
-        model = load_model(model_dir)
-        return model, f"{model_dir} ({model.name})"
-    try:
-        from sentilab.defaults import get_default_model
-    except ModuleNotFoundError as exc:
-        if exc.name != "sentilab.defaults":
-            raise
-        raise SentilabError(
-            "no --model given, and this sentilab has no default model",
-            hint="train one and pass its directory, e.g.: sentilab train --data crowdflower-tweets --model bow "
-            "--out runs/bow && sentilab analyze DOCS --model runs/bow",
-        ) from None
-    model = get_default_model()
-    return model, f"the default model ({getattr(model, 'name', type(model).__name__)})"
+    model, source = resolve_model(model_dir)
+    name = getattr(model, "name", type(model).__name__)
+    return model, (f"the default model ({name})" if model_dir is None else f"{source} ({name})")
 
 
 def read_documents(docs: str, text_col: str | None):

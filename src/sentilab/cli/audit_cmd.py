@@ -25,21 +25,9 @@ Writes DIR/audit.json, DIR/report.html (self-contained) and one PNG per chart.
 
 
 def _load_model(model_dir: Path | None):
-    if model_dir is not None:
-        from sentilab.models import load_model
+    from sentilab.defaults import resolve_model
 
-        return load_model(model_dir), str(model_dir)
-    try:
-        from sentilab.defaults import get_default_model
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("sentilab.defaults",):
-            raise
-        raise SentilabError(
-            "no MODEL given, and this sentilab has no default model",
-            hint="pass a model directory, e.g.: sentilab train --data crowdflower-tweets --model bow --out runs/bow "
-            "&& sentilab audit runs/bow --out runs/audit",
-        ) from None
-    return get_default_model(), "default model"
+    return resolve_model(model_dir)
 
 
 def _pick_sentence_col(columns: Sequence[str], source: str) -> str:

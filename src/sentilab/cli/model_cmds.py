@@ -53,13 +53,9 @@ def is_registry_name(name: str) -> bool:
 
 def load_model_arg(model: str):
     """A model directory, or ``default`` for sentilab's default model."""
-    from sentilab.models import load_model
+    from sentilab.defaults import resolve_model
 
-    if model == "default":
-        from sentilab.defaults import get_default_model
-
-        return get_default_model(on_status=lambda line: click.echo(line, err=True))
-    return load_model(model)
+    return resolve_model(model, on_status=lambda line: click.echo(line, err=True))[0]
 
 
 def seed_everything(seed: int) -> None:
