@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[all,dev]'
 	touch $(STAMP)
 
-## make demo: fetch the offline datasets, explore them and write the report under runs/demo/
+## make demo: the whole mission offline (fetch, explore, train, evaluate, explain, speeches, audit) → runs/demo/index.html
 demo: $(STAMP)
 	$(VENV)/bin/sentilab demo --out runs/demo
 
