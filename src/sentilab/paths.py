@@ -29,9 +29,8 @@ def atomic_file(path: str | os.PathLike, mode: str = "wb") -> Iterator:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        os.chmod(
-            tmp, 0o666 & ~_umask()
-        )  # mkstemp makes 0600 files; a report should be readable like any other
+        # mkstemp makes 0600 files; a report or a saved model should be readable like any other file.
+        os.chmod(tmp, 0o666 & ~_umask())
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle
