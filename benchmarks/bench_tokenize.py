@@ -16,35 +16,12 @@ import argparse
 import os
 import platform
 import random
-import re
 import time
 from collections.abc import Callable
 
+from sentilab.text.tokenize import classic_basic_english as naive_basic_english
+
 # --------------------------------------------------------------------------- the classic approach
-_CLASSIC_RULES = [
-    (r"\'", " '  "),
-    (r"\"", ""),
-    (r"\.", " . "),
-    (r"<br \/>", " "),
-    (r",", " , "),
-    (r"\(", " ( "),
-    (r"\)", " ) "),
-    (r"\!", " ! "),
-    (r"\?", " ? "),
-    (r"\;", " "),
-    (r"\:", " "),
-    (r"\s+", " "),
-]
-_CLASSIC_COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in _CLASSIC_RULES]
-
-
-def naive_basic_english(line: str) -> list[str]:
-    """Lower-case, then the twelve substitutions one after another, then split."""
-    line = line.lower()
-    for pattern, replacement in _CLASSIC_COMPILED:
-        line = pattern.sub(replacement, line)
-    return line.split()
-
 
 # --------------------------------------------------------------------------- tweet-like texts
 _WORD_TEXT = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import sys
 
 import numpy as np
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 from sentilab.errors import DataError, MissingExtraError, SentilabError
 from sentilab.text import Normalizer, Vocabulary, get_tokenizer, list_tokenizers, normalize
 from sentilab.text import tokenize as tokenize_module
+from sentilab.text.tokenize import classic_basic_english as naive_basic_english
 from sentilab.text.vocab import PAD, PAD_ID, UNK, UNK_ID
 
 # `sentilab.text.normalize` is also the name of a function re-exported by the package: import the module.
@@ -93,29 +93,6 @@ class TestNormalizers:
 
 
 # ============================================================================ tokenizers
-# torchtext's basic_english as torchtext wrote it: twelve regex substitutions applied one after another.
-_TORCHTEXT_RULES = [
-    (r"\'", " '  "),
-    (r"\"", ""),
-    (r"\.", " . "),
-    (r"<br \/>", " "),
-    (r",", " , "),
-    (r"\(", " ( "),
-    (r"\)", " ) "),
-    (r"\!", " ! "),
-    (r"\?", " ? "),
-    (r"\;", " "),
-    (r"\:", " "),
-    (r"\s+", " "),
-]
-
-
-def naive_basic_english(line: str) -> list[str]:
-    line = line.lower()
-    for pattern, replacement in _TORCHTEXT_RULES:
-        line = re.sub(pattern, replacement, line)
-    return line.split()
-
 
 # Characters the rules care about, tag fragments, and anything else unicode can throw at it.
 _INTERESTING = st.sampled_from(list("'\".,()!?;: \t\n\u00a0\u2003<>/brBRİ") + ["<br />", "<br", " />"])
