@@ -345,3 +345,41 @@ def test_squeeze_prefilter_keeps_every_character_that_can_squeeze():
         if 0xD800 <= code < 0xE000 or char.isalnum():
             continue
         assert normalize_module.squeeze_repeats(char * 3) == char * 3, hex(code)
+
+
+# ----------------------------------------------------------------------------- negation marking
+def test_mark_negation_scope_opens_at_cues_and_closes_at_punctuation_but_and_separator():
+    from sentilab.text.tokenize import NEGATED, mark_negation
+
+    tokens = ["i", "don't", "like", "it", ",", "but", "not", "bad", "at", "all", "!", "never"] + [SEP, "good"]
+    marked = mark_negation(tokens, separator=SEP)
+    negated = [t.removeprefix(NEGATED) for t in marked if t.startswith(NEGATED)]
+    assert negated == ["like", "it", "bad", "at", "all"]
+    assert marked[-1] == "good"  # the next text starts outside any scope
+    assert mark_negation(["it", "is", "fine"]) == ["it", "is", "fine"]
+
+
+def test_negation_batch_path_equals_one_text_at_a_time():
+    pipeline = TokenPipeline(negation=True)
+    texts = ["Not bad at all, I loved it!", "I don't like this. It is bad", "never again", "", "good :)"]
+    assert pipeline.flat(texts) == [t for text in texts for t in [*pipeline(text), SEP]]
+
+
+def test_negation_lets_bow_tell_not_bad_from_bad_and_explains_exactly(tmp_path):
+    texts = ["bad", "really bad", "so bad", "not bad", "not bad at all", "honestly not bad"] * 3
+    labels = ["negative"] * 3 + ["positive"] * 3
+    labels = labels * 3
+    plain = BowModel(min_df=1, C=10.0).fit(texts, labels)
+    marked = BowModel(min_df=1, C=10.0, negation=True).fit(texts, labels)
+    assert list(marked.predict(["not bad", "bad"])) == ["positive", "negative"]
+    assert marked.predict_proba(["not bad"])[0, 1] > plain.predict_proba(["not bad"])[0, 1]
+    explanation = marked.contributions("not bad", target="positive")
+    assert [t["token"] for t in explanation["tokens"]] == ["not", "bad"]  # shown as written, not "¬bad"
+    total = explanation["intercept"] + sum(t["contribution"] for t in explanation["tokens"])
+    assert total == pytest.approx(float(marked.decision_function(["not bad"])[0]))
+    marked.save(tmp_path / "m")
+    from sentilab.models import load_model
+
+    loaded = load_model(tmp_path / "m")
+    assert loaded.negation is True
+    np.testing.assert_allclose(loaded.predict_proba(texts), marked.predict_proba(texts))

@@ -46,7 +46,10 @@ LABELLED = (
 #: splits of all eight labelled registry datasets (negative/neutral/positive; the UCI sets add
 #: negative/positive only) scored best on their held-out test splits — mean accuracy 0.73 against 0.57-0.59
 #: for bow trained on the CrowdFlower tweets alone. Bump ``version`` whenever anything here changes.
-RECIPE = Recipe(version=2, model="bow", params={}, datasets=LABELLED, held_out=LABELLED)
+#: Negation marking ("not bad" -> not ¬bad) raised the mean held-out accuracy from 0.731 to 0.736 and cut the
+#: audit's "negated negative raises the score" failures from 99.5 % to 20 %; prediction stays above 60k
+#: tweets/s.
+RECIPE = Recipe(version=3, model="bow", params={"negation": "true"}, datasets=LABELLED, held_out=LABELLED)
 
 _LOADED: dict[str, object] = {}
 

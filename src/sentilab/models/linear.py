@@ -31,7 +31,7 @@ import numpy as np
 from sentilab.errors import ModelError
 from sentilab.models.base import SentimentModel
 from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
-from sentilab.text.tokenize import get_tokenizer
+from sentilab.text.tokenize import NEGATED, get_tokenizer, mark_negation
 
 #: Reserved document separator (a control character no keyboard produces); inside a text it counts as a space.
 SEP = "\x01"
@@ -115,8 +115,11 @@ class TokenPipeline:
     ['i', "don't", 'love', 'it', '\\x01', 'soo', 'good', '\\x01']
     """
 
-    def __init__(self, steps: Sequence[str] = DEFAULT_STEPS, tokenizer: str = "tweet"):
+    def __init__(
+        self, steps: Sequence[str] = DEFAULT_STEPS, tokenizer: str = "tweet", negation: bool = False
+    ):
         self.steps = list(steps)
+        self.negation = negation  # mark tokens inside a negation scope (sentilab.text.tokenize.mark_negation)
         self.normalizer = Normalizer(self.steps)  # raises a clear error for an unknown step
         self.tokenizer_name = tokenizer
         self.tokenize = get_tokenizer(tokenizer)  # raises a clear error for an unknown tokenizer
@@ -140,10 +143,15 @@ class TokenPipeline:
 
     def __call__(self, text: str) -> list[str]:
         """Tokens of one text: the definition the batch path must reproduce."""
-        return self.tokenize(self.normalizer(text.replace(SEP, " ")))
+        tokens = self.tokenize(self.normalizer(text.replace(SEP, " ")))
+        return mark_negation(tokens) if self.negation else tokens
 
     def flat(self, texts: Sequence[str]) -> list[str]:
         """Tokens of every text in one list, each text's tokens followed by :data:`SEP`."""
+        tokens = self._flat(texts)
+        return mark_negation(tokens, separator=SEP) if self.negation else tokens
+
+    def _flat(self, texts: Sequence[str]) -> list[str]:
         if not texts:
             return []
         if SEP in "".join(texts):
@@ -356,6 +364,7 @@ class BowModel(SentimentModel):
         "max_iter": "maximum Newton-CG iterations of the logistic regression (it usually needs under 10)",
         "nb_alpha": "nbsvm only: add-alpha smoothing of the log-count ratios",
         "nb_beta": "nbsvm only: weight interpolation of Wang & Manning (1.0 = plain logistic regression)",
+        "negation": "mark words after not/never/n't up to the next punctuation ('not bad' -> not ¬bad)",
     }
 
     def __init__(
@@ -374,6 +383,7 @@ class BowModel(SentimentModel):
         max_iter: int = 1000,
         nb_alpha: float = 1.0,
         nb_beta: float = 1.0,
+        negation: bool = False,
     ):
         self.features = features
         self.ngram_range = ngram_range
@@ -388,6 +398,7 @@ class BowModel(SentimentModel):
         self.max_iter = max_iter
         self.nb_alpha = nb_alpha
         self.nb_beta = nb_beta
+        self.negation = negation
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -426,9 +437,9 @@ class BowModel(SentimentModel):
 
     def _pipeline(self) -> TokenPipeline:
         pipeline = getattr(self, "_pipeline_cache", None)
-        key = (tuple(self.normalize), self.tokenizer)
+        key = (tuple(self.normalize), self.tokenizer, bool(self.negation))
         if pipeline is None or pipeline[0] != key:
-            pipeline = (key, TokenPipeline(tuple(self.normalize), self.tokenizer))
+            pipeline = (key, TokenPipeline(tuple(self.normalize), self.tokenizer, bool(self.negation)))
             self._pipeline_cache = pipeline
         return pipeline[1]
 
@@ -606,7 +617,11 @@ class BowModel(SentimentModel):
             "decision": decision,
             "intercept": intercept,
             "features": sorted(features, key=lambda f: -abs(f["contribution"])),
-            "tokens": [{"token": t, "contribution": float(s)} for t, s in zip(flat, token_scores)],
+            # A negated token is shown as written ("bad", not "¬bad"): its weight already says it was negated.
+            "tokens": [
+                {"token": t.removeprefix(NEGATED), "contribution": float(s)}
+                for t, s in zip(flat, token_scores)
+            ],
         }
 
     def feature_table(self, target=None):
