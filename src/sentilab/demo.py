@@ -274,7 +274,9 @@ def step_speeches(ctx: DemoContext) -> StepResult:
     analysis = analyze_documents(speeches, model, group_cols=["speaker", "party"], progress=False)
     report = write_documents_report(analysis, ctx.out / "speeches")
     result.summary.append(analysis.summary())
-    result.summary.append("model: sentilab's default (bow trained on every labelled registry dataset)")
+    result.summary.append(
+        "model: sentilab's default (bow with negation marking, trained on every labelled registry dataset)"
+    )
     result.links["speeches: paragraphs shaded by sentiment, shares per speaker and party"] = ctx.rel(report)
     return result
 
