@@ -18,6 +18,27 @@ SIX_TEXTS = [
 ]
 SIX_LABELS = ["positive", "positive", "positive", "negative", "negative", "negative"]
 
+# Twelve sentences, three classes: enough for a bow model that gets them right (service and browser tests).
+TRAIN_TEXTS = [
+    *SIX_TEXTS,
+    "the meeting is on monday at noon",
+    "this is a table and a chair",
+    "the report has three pages",
+    "the bus leaves at nine",
+    "it is a phone with a screen",
+    "we read the list of items",
+]
+TRAIN_LABELS = [*SIX_LABELS, *["neutral"] * 6]
+
+# A short "speech": two opinionated paragraphs and a neutral one.
+SPEECH = (
+    "I love this city, it is wonderful and great. What a happy day, excellent people everywhere. "
+    "Best thing ever, I really like it here and I love you all.\n\n"
+    "But I hate what happened, it is terrible and awful. What a horrible sad day for the workers, "
+    "the worst thing ever, I really dislike it and it is disgusting.\n\n"
+    "The meeting is on monday at noon. The report has three pages and the bus leaves at nine."
+)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):

@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 from sentilab.models import create_model
-from tests.conftest import SIX_LABELS, SIX_TEXTS
+from tests.conftest import SPEECH, TRAIN_LABELS, TRAIN_TEXTS
 
 CHROMIUM = os.environ.get("SENTILAB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,23 +36,6 @@ sync_api = pytest.importorskip(
 )
 pytest.importorskip("fastapi", reason="the service extra is not installed (pip install -e '.[service]')")
 
-TRAIN_TEXTS = [
-    *SIX_TEXTS,
-    "the meeting is on monday at noon",
-    "this is a table and a chair",
-    "the report has three pages",
-    "the bus leaves at nine",
-    "it is a phone with a screen",
-    "we read the list of items",
-]
-TRAIN_LABELS = [*SIX_LABELS, *["neutral"] * 6]
-SPEECH = (
-    "I love this city, it is wonderful and great. What a happy day, excellent people everywhere. "
-    "Best thing ever, I really like it here and I love you all.\n\n"
-    "But I hate what happened, it is terrible and awful. What a horrible sad day for the workers, "
-    "the worst thing ever, I really dislike it and it is disgusting.\n\n"
-    "The meeting is on monday at noon. The report has three pages and the bus leaves at nine."
-)
 READY_TIMEOUT_S = 60
 
 

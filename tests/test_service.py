@@ -27,27 +27,9 @@ from sentilab.service.app import create_app  # noqa: E402
 from sentilab.service.runner import ModelRunner  # noqa: E402
 from sentilab.service.server import bind  # noqa: E402
 from sentilab.service.settings import ServiceSettings, parse_model_specs  # noqa: E402
-from tests.conftest import SIX_LABELS, SIX_TEXTS  # noqa: E402
+from tests.conftest import SIX_LABELS, SIX_TEXTS, SPEECH, TRAIN_LABELS, TRAIN_TEXTS  # noqa: E402
 
-# Twelve sentences, three classes: enough for a bow model that gets them right.
-TRAIN_TEXTS = [
-    *SIX_TEXTS,
-    "the meeting is on monday at noon",
-    "this is a table and a chair",
-    "the report has three pages",
-    "the bus leaves at nine",
-    "it is a phone with a screen",
-    "we read the list of items",
-]
-TRAIN_LABELS = [*SIX_LABELS, *["neutral"] * 6]
 LIMITS = {"max_texts": 4, "max_text_chars": 300, "max_document_chars": 3000, "max_body_bytes": 20_000}
-SPEECH = (
-    "I love this city, it is wonderful and great. What a happy day, excellent people everywhere. "
-    "Best thing ever, I really like it here and I love you all.\n\n"
-    "But I hate what happened, it is terrible and awful. What a horrible sad day for the workers, "
-    "the worst thing ever, I really dislike it and it is disgusting.\n\n"
-    "The meeting is on monday at noon. The report has three pages and the bus leaves at nine."
-)
 
 
 @pytest.fixture(scope="module")
