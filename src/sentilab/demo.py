@@ -162,7 +162,7 @@ def step_train(ctx: DemoContext) -> StepResult:
 def step_evaluate(ctx: DemoContext) -> StepResult:
     """Evaluate every model on held-out tweets and on other domains"""
     from sentilab.evaluate import cross_domain, evaluate
-    from sentilab.report import figure_html, table_html, write_html
+    from sentilab.reports.html import figure_html, table_html, write_html
 
     result = StepResult("Evaluate side by side, on held-out tweets and across domains")
     models = ctx.state["models"]
@@ -229,7 +229,7 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
 def step_explain(ctx: DemoContext) -> StepResult:
     """Explain a few predictions token by token"""
     from sentilab.explain import explain
-    from sentilab.report import escape, write_html
+    from sentilab.reports.html import escape, write_html
 
     result = StepResult("Explain predictions token by token")
     models = ctx.state["models"]
@@ -322,7 +322,7 @@ STEPS: list[tuple[str, Callable[[DemoContext], StepResult]]] = [
 
 
 def write_index(ctx: DemoContext, results: list[StepResult], total_seconds: float, finished: bool) -> Path:
-    from sentilab.report import escape, write_html
+    from sentilab.reports.html import escape, write_html
 
     done = [r for r in results if r.error is None]
     failed = [r for r in results if r.error is not None]

@@ -655,7 +655,7 @@ def write_documents_report(
     from sentilab.paths import atomic_file
     from sentilab.plots import save_figure
     from sentilab.plots.documents import arc_pages, plot_sentiment_arcs, plot_sentiment_shares
-    from sentilab.report import escape, figure_html, table_html, write_html
+    from sentilab.reports.html import escape, figure_html, table_html, write_html
     from sentilab.text.paragraphs import max_words
 
     out_dir = Path(out_dir)

@@ -96,7 +96,7 @@ class Evaluation:
         """Write metrics.json, confusion.png, reliability.png and report.html into ``directory``."""
         from sentilab.plots import save_figure
         from sentilab.plots.evaluate import plot_confusion, plot_reliability
-        from sentilab.report import figure_html, table_html, write_html
+        from sentilab.reports.html import figure_html, table_html, write_html
 
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)

@@ -593,7 +593,7 @@ def save_exploration_report(
     """
     from sentilab.plots import save_figure
     from sentilab.plots.explore import exploration_figures
-    from sentilab.report import write_html
+    from sentilab.reports.html import write_html
 
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -617,7 +617,7 @@ def save_exploration_report(
 
 
 def _report_body(e: Exploration, figures: dict[str, Path], load_lines: Sequence[str]) -> list[str]:
-    from sentilab.report import escape, figure_html, table_html
+    from sentilab.reports.html import escape, figure_html, table_html
 
     parts: list[str] = []
     zipf = e.zipf

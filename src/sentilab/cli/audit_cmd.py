@@ -114,7 +114,7 @@ def summary_text(report) -> str:
 
 
 def _report_body(report, figures: dict[str, object]) -> list[str]:
-    from sentilab.report import escape, figure_html, table_html
+    from sentilab.reports.html import escape, figure_html, table_html
 
     body = [
         '<div class="card">'
@@ -208,7 +208,7 @@ def write_audit(report, out: Path) -> dict[str, Path]:
     from sentilab.paths import atomic_file
     from sentilab.plots import save_figure
     from sentilab.plots.audit import plot_behaviour_failures, plot_group_differences
-    from sentilab.report import write_html
+    from sentilab.reports.html import write_html
 
     out.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
