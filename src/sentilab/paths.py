@@ -1,13 +1,39 @@
-"""Where sentilab keeps its files, and how it writes them without ever leaving a half-written one."""
+"""Where sentilab keeps its files, and how it writes them without ever losing one a user wrote.
+
+Two promises, kept here and nowhere else:
+
+* **Nothing half-written.** A file is written beside its target and renamed into place (:func:`atomic_file`);
+  a directory output is built in a hidden sibling and published by rename (:func:`output_dir`), so an
+  interrupted run leaves the previous output intact, or nothing.
+* **Nothing a user wrote is lost.** A directory output goes only where there is nothing, an empty directory,
+  or a previous output of the *same kind* that sentilab wrote — recognised by the marker file
+  :data:`OUTPUT_MARKER`, which lists every file it wrote. A directory holding anything else (the training data,
+  a thesis, another kind of output, a file a user added to an old output) is refused before any work starts,
+  with an error naming the path. A file output (``predict --out x.csv``) is refused when the file exists,
+  unless the user said ``--overwrite``.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from sentilab.errors import SentilabError
+
+#: The marker file in every directory sentilab writes: ``{"kind", "files", "created", "sentilab_version"}``.
+OUTPUT_MARKER = ".sentilab-output.json"
+#: The most file names an error lists before it says "and N more".
+_LISTED = 5
+
+
+class OutputPathError(SentilabError):
+    """An output path sentilab may not write into; nothing has been written or deleted."""
 
 
 def home() -> Path:
@@ -20,6 +46,21 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def check_output_file(path: str | os.PathLike, *, overwrite: bool = False, option: str = "--out") -> Path:
+    """Refuse, before any work starts, a file output that would replace a file without ``overwrite``."""
+    path = Path(path)
+    if path.is_dir():
+        raise OutputPathError(
+            f"{option} {path} is a directory; give the path of a file to write, e.g. {path / 'predictions.csv'}"
+        )
+    if path.exists() and not overwrite:
+        raise OutputPathError(
+            f"{option} {path} already exists; sentilab does not replace a file unless told to",
+            hint="choose another path, or pass --overwrite to replace it",
+        )
+    return path
 
 
 @contextlib.contextmanager
@@ -41,25 +82,159 @@ def atomic_file(path: str | os.PathLike, mode: str = "wb") -> Iterator:
         raise
 
 
-@contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary directory that replaces ``path`` as a whole when the block succeeds.
+# ============================================================================ directory outputs
+def _relative_files(directory: Path) -> list[str]:
+    """Every entry below ``directory`` as a POSIX path relative to it (directories end in '/'), sorted."""
+    entries = []
+    for root, dirs, files in os.walk(directory):
+        base = Path(root).relative_to(directory)
+        entries += [(base / name).as_posix() + "/" for name in dirs]
+        entries += [(base / name).as_posix() for name in files]
+    return sorted(entries)
 
-    An existing directory at ``path`` is kept until the new one is complete, then swapped out.
+
+def read_output_marker(directory: str | os.PathLike) -> dict | None:
+    """The marker of a directory sentilab wrote, or None when there is none (or it is unreadable)."""
+    try:
+        marker = json.loads((Path(directory) / OUTPUT_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(marker, dict) or not isinstance(marker.get("kind"), str):
+        return None
+    if not isinstance(marker.get("files"), list):
+        return None
+    return marker
+
+
+#: Kinds of output that describe themselves without the marker file (a saved model has its own config.json
+#: and meta.json): kind -> function(directory) -> the entries that output owns, or None when it is not one.
+SELF_DESCRIBED: dict[str, Callable[[Path], list[str] | None]] = {}
+
+
+def owned_entries(directory: Path, kind: str) -> tuple[str | None, list[str] | None]:
+    """``(kind found, entries it owns)`` for a previous sentilab output, or ``(None, None)``."""
+    marker = read_output_marker(directory)
+    if marker is not None:
+        return marker["kind"], [*marker["files"], OUTPUT_MARKER]
+    for other, recognise in SELF_DESCRIBED.items():
+        owned = recognise(directory)
+        if owned is not None:
+            return other, owned
+    return None, None
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(names[:_LISTED])
+    return shown if len(names) <= _LISTED else f"{shown} and {len(names) - _LISTED} more"
+
+
+def _refusal(path: str | os.PathLike, what: str, option: str) -> OutputPathError:
+    return OutputPathError(
+        f"{option} {path} {what}; sentilab writes only into a new or empty directory or over its own "
+        "previous output of the same kind",
+        hint=f"choose another {option} (a new directory is created), or move those files out first",
+    )
+
+
+def check_output_dir(path: str | os.PathLike, kind: str, *, option: str = "--out") -> Path:
+    """Refuse, before any work starts, a directory that sentilab may not publish a ``kind`` output into.
+
+    Allowed: no such path; an empty directory; a previous ``kind`` output whose every entry sentilab wrote.
+    Returns the path, made absolute (so a later ``chdir`` cannot move it).
     """
-    path = Path(path)
+    given, path = path, Path(os.path.abspath(path))  # abspath also folds "..", unlike Path.absolute
+    if path == Path.cwd() or path in Path.cwd().parents:
+        raise OutputPathError(
+            f"{option} {given} is the current directory (or holds it); sentilab replaces its output "
+            "directory as a whole",
+            hint=f"name a subdirectory instead, e.g. {option} ./{kind}",
+        )
+    if not path.exists() and not path.is_symlink():
+        return path
+    if not path.is_dir():
+        raise OutputPathError(
+            f"{option} {given} is a file, not a directory; sentilab writes a directory of files there",
+            hint=f"choose another {option}, e.g. {path.with_suffix('')}-{kind}",
+        )
+    entries = _relative_files(path)
+    if not entries:
+        return path
+    found, owned = owned_entries(path, kind)
+    if found is None:
+        top = sorted({entry.split("/")[0] for entry in entries})
+        raise _refusal(given, f"already holds files sentilab did not write ({_listing(top)})", option)
+    if found != kind:
+        raise _refusal(given, f"holds a sentilab {found} output, not a {kind}", option)
+    foreign = [entry for entry in entries if entry not in set(owned)]
+    if foreign:
+        raise _refusal(given, f"holds files added after sentilab wrote it ({_listing(foreign)})", option)
+    return path
+
+
+def _write_marker(directory: Path, kind: str) -> None:
+    from sentilab import __version__
+
+    marker = {
+        "kind": kind,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "sentilab_version": __version__,
+        "files": _relative_files(directory),
+    }
+    (directory / OUTPUT_MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
+
+
+def _remove_listed(directory: Path, listed: list[str]) -> None:
+    """Delete what an output owned (files, then the directories left empty), and nothing else."""
+    for entry in sorted(listed, key=lambda e: (e.endswith("/"), -e.count("/"))):
+        target = directory / entry.rstrip("/")
+        with contextlib.suppress(OSError):
+            target.rmdir() if entry.endswith("/") else target.unlink()
+    with contextlib.suppress(OSError):
+        directory.rmdir()
+
+
+@contextlib.contextmanager
+def output_dir(
+    path: str | os.PathLike, kind: str, *, option: str = "--out", marker: bool = True
+) -> Iterator[Path]:
+    """Yield a hidden sibling directory to fill; publish it at ``path`` as a whole when the block succeeds.
+
+    ``path`` is checked first (:func:`check_output_dir`) and again just before publishing. A previous output of
+    the same kind is swapped out by rename and only the files its marker lists are deleted; if the block
+    fails or is interrupted, the previous output stays as it was and the sibling is removed. ``marker=False``
+    is for kinds in :data:`SELF_DESCRIBED`, whose own files say what they are.
+    """
+    path = check_output_dir(path, kind, option=option)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part"))
     try:
         os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
-        if path.exists():
-            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
-            os.replace(path, old / "x")
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
+        if marker:
+            _write_marker(tmp, kind)
+        check_output_dir(path, kind, option=option)
+        _publish(tmp, path, kind)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)  # our own hidden sibling: nothing of the user's is inside
         raise
+
+
+def _publish(tmp: Path, path: Path, kind: str) -> None:
+    if not path.exists():
+        os.replace(tmp, path)
+        return
+    if not any(path.iterdir()):
+        os.replace(tmp, path)  # rename(2) replaces an empty directory in one step
+        return
+    _found, listed = owned_entries(path, kind)
+    aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+    os.replace(path, aside / "previous")
+    os.replace(tmp, path)
+    _remove_listed(aside / "previous", listed)
+    with contextlib.suppress(OSError):
+        aside.rmdir()
+
+
+def atomic_dir(path: str | os.PathLike, kind: str = "output", **options) -> contextlib.AbstractContextManager:
+    """The old name of :func:`output_dir` (same checks): a ``kind`` output published as a whole."""
+    return output_dir(path, kind, **options)

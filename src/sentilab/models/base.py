@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sentilab import __version__
 from sentilab.errors import ModelError, NotFittedError
-from sentilab.paths import atomic_dir
+from sentilab.paths import SELF_DESCRIBED, atomic_dir
 
 #: Bumped when the on-disk layout changes; a directory from a newer format is refused with a clear message.
 FORMAT_VERSION = 1
@@ -207,7 +207,7 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         arrays, data = self._get_state()
         directory = Path(directory)
-        with atomic_dir(directory) as tmp:
+        with atomic_dir(directory, "model", option="model directory", marker=False) as tmp:
             config = {
                 "model": self.name,
                 "format_version": FORMAT_VERSION,
@@ -411,3 +411,22 @@ def _versions() -> dict[str, str]:
     if "torch" in sys.modules:
         versions["torch"] = sys.modules["torch"].__version__
     return versions
+
+
+def _model_entries(directory: Path) -> list[str] | None:
+    """The files a saved model owns (its fixed files and every file meta.json hashes), or None if not a model.
+
+    A model directory describes itself (config.json names the model and format), so it needs no output marker.
+    """
+    try:
+        config = json.loads((directory / "config.json").read_text(encoding="utf-8"))
+        meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(config, dict) or "format_version" not in config or "model" not in config:
+        return None
+    hashed = meta.get("sha256") if isinstance(meta, dict) else None
+    return sorted({*FILES, *(hashed if isinstance(hashed, dict) else {})})
+
+
+SELF_DESCRIBED["model"] = _model_entries
