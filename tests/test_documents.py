@@ -17,10 +17,10 @@ from sentilab.documents import (
     analyze_stream,
     class_polarities,
     label_and_score,
-    write_documents_report,
 )
 from sentilab.errors import DataError, ModelError
 from sentilab.models.base import SentimentModel
+from sentilab.reports.documents import write_documents_report
 
 # Probabilities the test model gives a paragraph containing each keyword (negative, neutral, positive).
 THREE_CLASS = {

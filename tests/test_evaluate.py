@@ -12,6 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_scor
 from sentilab.errors import SentilabError
 from sentilab.evaluate import calibration, cross_domain, evaluate, evaluate_proba
 from sentilab.models.linear import BowModel
+from sentilab.reports.evaluation import write_cross_domain_report, write_evaluation_report
 
 LABELS3 = ["negative", "neutral", "positive"]
 
@@ -89,10 +90,10 @@ def test_calibration_bin_edges():
     assert bins["count"][0] == 2 and bins["count"][1] == 1 and bins["count"][9] == 1
 
 
-def test_save_writes_metrics_figures_and_report(rng, tmp_path):
+def test_report_writes_metrics_figures_and_page(rng, tmp_path):
     proba, gold = random_case(rng, n=50)
     result = evaluate_proba(proba, LABELS3, gold, model="toy", data="random")
-    paths = result.save(tmp_path / "ev")
+    paths = write_evaluation_report(result, tmp_path / "ev")
     assert json.loads(paths["metrics"].read_text())["accuracy"] == result.accuracy
     for key in ("confusion", "reliability"):
         assert paths[key].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -131,7 +132,7 @@ def test_cross_domain_matrix(tmp_path):
     assert frame.loc["tweets.csv", "tweets.csv"] == 1.0 and frame.loc["reviews.csv", "reviews.csv"] == 1.0
     assert frame.loc["tweets.csv", "reviews.csv"] < 1.0  # "tasty"/"stale" were never seen in the tweets
     assert any("training on" in s for s in steps)
-    paths = result.save(tmp_path / "bench")
+    paths = write_cross_domain_report(result, tmp_path / "bench")
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
     assert pd.read_csv(paths["csv"], index_col=0).shape == (2, 2)
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from sentilab.cli import main
 from sentilab.errors import DataError, SentilabError
-from sentilab.explore import Exploration, explore, fit_zipf, log_odds_dirichlet, write_exploration_report
+from sentilab.explore import Exploration, explore, fit_zipf, log_odds_dirichlet
+from sentilab.reports.exploration import explore_and_write_report, write_exploration_json
 
 # good 3, bad 3, movie 2, fun 1, awful 1: 10 tokens, 5 types.
 TINY_TEXTS = ["good good movie", "good fun", "bad movie", "bad bad awful"]
@@ -159,7 +160,7 @@ class TestZipf:
 class TestJson:
     def test_round_trip(self, tiny, tmp_path):
         assert Exploration.from_dict(json.loads(tiny.to_json())) == tiny
-        tiny.to_json(tmp_path / "stats.json")
+        write_exploration_json(tiny, tmp_path / "stats.json")
         assert Exploration.load(tmp_path / "stats.json") == tiny
 
     def test_bad_files(self, tmp_path):
@@ -247,7 +248,7 @@ def test_report_files_and_structure(six, tmp_path):
     out = tmp_path / "explore"
     (tmp_path / "explore").mkdir()
     (out / "keep.txt").write_text("mine")  # a user's file in the directory is left alone
-    report = write_exploration_report(texts * 2, out, labels=labels * 2, min_count=1, title="Six sentences")
+    report = explore_and_write_report(texts * 2, out, labels=labels * 2, min_count=1, title="Six sentences")
     assert report == out / "report.html"
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["keep.txt", "labels.png", "lengths.png", "report.html", "stats.json", "words.png", "zipf.png"]
@@ -270,7 +271,7 @@ def test_report_files_and_structure(six, tmp_path):
 
 
 def test_report_for_unlabelled_documents(tmp_path):
-    report = write_exploration_report(["a long speech about taxes", "another speech"], tmp_path)
+    report = explore_and_write_report(["a long speech about taxes", "another speech"], tmp_path)
     page = parse(report)
     assert page.sections == ["summary", "vocabulary", "lengths", "settings"]
     assert sorted(p.name for p in tmp_path.glob("*.png")) == ["lengths.png", "zipf.png"]
@@ -281,18 +282,18 @@ def test_report_from_a_local_file_through_the_loader(tmp_path):
     path.write_text(
         "review,stars\ngreat food,positive\nawful service,negative\ngreat,positive\nawful,negative\n"
     )
-    report = write_exploration_report(str(path), tmp_path / "out", min_count=1)
+    report = explore_and_write_report(str(path), tmp_path / "out", min_count=1)
     stats = Exploration.load(tmp_path / "out" / "stats.json")
     assert stats.labels == {"negative": 2, "positive": 2} and stats.settings["source"] == "reviews.csv"
     assert "rows read" in report.read_text(encoding="utf-8")  # the loader's report is in the page
     with pytest.raises(DataError, match="sample="):
-        write_exploration_report(["a"], tmp_path / "x", sample=3)
+        explore_and_write_report(["a"], tmp_path / "x", sample=3)
 
 
 def test_out_that_is_a_file(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(DataError, match="is a file"):
-        write_exploration_report(TINY_TEXTS, tmp_path / "f", labels=TINY_LABELS)
+        explore_and_write_report(TINY_TEXTS, tmp_path / "f", labels=TINY_LABELS)
 
 
 # ============================================================================ the command line

@@ -76,13 +76,13 @@ def step_fetch(ctx: DemoContext) -> StepResult:
 
 
 def step_explore(ctx: DemoContext) -> StepResult:
-    from sentilab.explore import write_exploration_report
+    from sentilab.reports.exploration import explore_and_write_report
 
     result = StepResult("Explore the data")
     for name in ("crowdflower-tweets", "vader-movies"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            report = write_exploration_report(name, ctx.out / "explore" / name)
+            report = explore_and_write_report(name, ctx.out / "explore" / name)
         result.links[f"exploration of {name}"] = ctx.rel(report)
     result.summary = ["vocabulary, Zipf fit, coverage, lengths and the words that go with each sentiment"]
     return result
@@ -162,17 +162,18 @@ def step_train(ctx: DemoContext) -> StepResult:
 def step_evaluate(ctx: DemoContext) -> StepResult:
     """Evaluate every model on held-out tweets and on other domains"""
     from sentilab.evaluate import cross_domain, evaluate
-    from sentilab.reports.html import figure_html, table_html, write_html
+    from sentilab.reports.demo import write_models_page
+    from sentilab.reports.evaluation import write_cross_domain_report, write_evaluation_report
 
     result = StepResult("Evaluate side by side, on held-out tweets and across domains")
     models = ctx.state["models"]
     folder = ctx.out / "evaluate"
     test = _load(TRAIN_DATA, split="test")
     others = {name: _load(name, split="test") for name in OTHER_DOMAINS}
-    rows, sections = [], []
+    rows = []
     for name, model in models.items():
         evaluation = evaluate(model, test.texts, test.labels, data=f"{TRAIN_DATA}:test")
-        paths = evaluation.save(folder / name)
+        paths = write_evaluation_report(evaluation, folder / name)
         row = {
             "model": name,
             "accuracy": round(evaluation.accuracy, 3),
@@ -182,9 +183,6 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
         for other, data in others.items():
             row[other] = round(evaluate(model, data.texts, data.labels, data=other).accuracy, 3)
         rows.append(row)
-        sections.append(
-            f"<li><a href='{name}/report.html'>{name}</a>: confusion matrix, reliability diagram</li>"
-        )
         result.links[f"evaluation of {name}"] = ctx.rel(paths["report"])
     best = max(rows, key=lambda r: r["accuracy"])
     result.summary.append(
@@ -194,7 +192,7 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
     )
     sample = 2000 if ctx.quick else None
     matrix = cross_domain("bow", [TRAIN_DATA, *OTHER_DOMAINS], sample=sample, seed=ctx.seed)
-    matrix_paths = matrix.save(folder)
+    matrix_paths = write_cross_domain_report(matrix, folder)
     # Cells marked * or † were scored on fewer labels (an easier task): compare the diagonal with the rest only.
     comparable = [
         [value for value, mark in zip(row, marks) if not mark]
@@ -208,19 +206,7 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
         f"{wins} of {len(matrix.accuracy)} rows; off-domain accuracy drops by up to "
         f"{max(row[i] - min(cells) for i, (row, cells) in enumerate(zip(matrix.accuracy, comparable))):.2f}"
     )
-    body = [
-        "<p>Every model was trained on the CrowdFlower tweets' train split and is scored on its held-out test "
-        "split (accuracy, macro-F1, expected calibration error) and, without retraining, on the test splits of "
-        "other domains (accuracy).</p>",
-        table_html(rows),
-        f"<ul>{''.join(sections)}</ul>",
-        "<h2>Cross-domain matrix (bow; trained on rows, tested on columns)</h2>",
-        "<pre>" + "\n".join(matrix.lines()) + "</pre>",
-        figure_html(
-            matrix_paths["png"], "accuracy of bow trained on each row's train split, tested on each column"
-        ),
-    ]
-    page = write_html(folder / "report.html", "Models side by side", body)
+    page = write_models_page(folder, rows, matrix, matrix_paths["png"])
     result.links["models side by side + cross-domain matrix"] = ctx.rel(page)
     ctx.state["evaluation_rows"] = rows
     return result
@@ -229,35 +215,18 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
 def step_explain(ctx: DemoContext) -> StepResult:
     """Explain a few predictions token by token"""
     from sentilab.explain import explain
-    from sentilab.reports.html import escape, write_html
+    from sentilab.reports.demo import write_explanations_page
 
     result = StepResult("Explain predictions token by token")
     models = ctx.state["models"]
-    body = [
-        "<p>Green tokens pushed towards the predicted class, red ones away from it. bow's contributions are "
-        "exact (count × coefficient; with the intercept they sum to the decision value); the others use "
-        "occlusion (the drop in probability when the token is removed).</p>"
-    ]
-    for name in ("bow", "lstm", "numpy-lstm"):
-        if name not in models:
-            continue
-        body.append(f"<h2>{escape(name)}</h2>")
-        for text in EXAMPLES:
-            explanation = explain(models[name], text)
-            largest = max((abs(t["contribution"]) for t in explanation.tokens), default=0.0) or 1.0
-            spans = []
-            for token in explanation.tokens:
-                value = token["contribution"]
-                alpha = min(1.0, abs(value) / largest) * 0.75
-                color = f"rgba(60,157,93,{alpha:.2f})" if value > 0 else f"rgba(217,83,79,{alpha:.2f})"
-                spans.append(
-                    f"<span title='{value:+.3f}' style='background:{color};padding:0 2px'>{escape(token['token'])}</span>"
-                )
-            p = explanation.probabilities.get(explanation.target, 0.0)
-            body.append(f"<p><b>{escape(explanation.target)}</b> ({p:.2f}): {' '.join(spans)}</p>")
-        first = explain(models[name], EXAMPLES[0])
+    explanations = {
+        name: [explain(models[name], text) for text in EXAMPLES]
+        for name in ("bow", "lstm", "numpy-lstm")
+        if name in models
+    }
+    for name, (first, *_) in explanations.items():
         result.summary.append(f"{name}: “{EXAMPLES[0][:40]}…” → {first.target} ({first.method})")
-    page = write_html(ctx.out / "explain" / "report.html", "Why each model decided what it did", body)
+    page = write_explanations_page(ctx.out / "explain" / "report.html", explanations)
     result.links["token explanations"] = ctx.rel(page)
     return result
 
@@ -265,7 +234,8 @@ def step_explain(ctx: DemoContext) -> StepResult:
 def step_speeches(ctx: DemoContext) -> StepResult:
     """Analyse the convention speeches paragraph by paragraph"""
     from sentilab.defaults import get_default_model
-    from sentilab.documents import analyze_documents, write_documents_report
+    from sentilab.documents import analyze_documents
+    from sentilab.reports.documents import write_documents_report
 
     result = StepResult("Analyse the 2012 and 2016 convention speeches paragraph by paragraph")
     model = get_default_model(on_status=None)
@@ -322,33 +292,10 @@ STEPS: list[tuple[str, Callable[[DemoContext], StepResult]]] = [
 
 
 def write_index(ctx: DemoContext, results: list[StepResult], total_seconds: float, finished: bool) -> Path:
-    from sentilab.reports.html import escape, write_html
+    from sentilab.reports.demo import write_demo_index
 
-    done = [r for r in results if r.error is None]
-    failed = [r for r in results if r.error is not None]
-    status = "finished" if finished else "running"
-    intro = (
-        f"<div class='card'><p><b>What was done</b> ({status}, {total_seconds / 60:.1f} minutes): "
-        f"{len(done)} of {len(STEPS)} steps completed{f', {len(failed)} failed' if failed else ''}. "
-        "Everything ran offline from data that the PyPI and npm registries ship. "
-        f"All files are under <code>{escape(ctx.out)}</code>.</p>"
-    )
-    links = [
-        f"<li><a href='{escape(href)}'>{escape(label)}</a></li>"
-        for r in done
-        for label, href in r.links.items()
-    ]
-    intro += f"<p><b>Where the results are:</b></p><ul>{''.join(links)}</ul></div>" if links else "</div>"
-    sections = [intro]
-    for number, r in enumerate(results, 1):
-        body = "".join(f"<li>{escape(line)}</li>" for line in r.summary)
-        if r.error:
-            body += f"<li><b>failed:</b> {escape(r.error)}</li>"
-        sections.append(
-            f"<h2>{number}. {escape(r.title)} <small class='note'>({r.seconds:.1f} s)</small></h2><ul>{body}</ul>"
-        )
-    return write_html(
-        ctx.out / "index.html", "sentilab demo", sections, subtitle="the whole mission, end to end"
+    return write_demo_index(
+        ctx.out, results, total_steps=len(STEPS), total_seconds=total_seconds, finished=finished
     )
 
 

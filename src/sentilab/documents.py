@@ -3,6 +3,7 @@
 >>> analysis = analyze_documents(frame, model, text_col="speech", group_cols=["speaker", "party"])  # doctest: +SKIP
 >>> print(analysis.summary())                                                                      # doctest: +SKIP
 249 documents → 1,810 paragraphs (~100 words)
+>>> from sentilab.reports.documents import write_documents_report
 >>> write_documents_report(analysis, "runs/speeches")                                              # doctest: +SKIP
 
 Definitions (used in every table, figure and report)
@@ -28,80 +29,37 @@ import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from types import SimpleNamespace
 from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
 from sentilab.errors import DataError, ModelError, did_you_mean
+from sentilab.labels import SENTIMENTS, class_polarities, polarity
 from sentilab.text.paragraphs import Paragraph, check_words, iter_paragraphs, split_paragraphs
 
-POLARITIES = ("negative", "neutral", "positive")
+#: The order of label counts and shares (sentilab.labels.SENTIMENTS); importable here for the service.
+POLARITIES = SENTIMENTS
 SHARE_COLUMNS = ("share_positive", "share_neutral", "share_negative")
 SCORE_DEFINITION = "score = P(positive) − P(negative), from −1 (surely negative) to +1 (surely positive)"
 MISSING_GROUP = "(missing)"
 
-_POLARITY_NAMES = {
-    "negative": "negative",
-    "neg": "negative",
-    "neutral": "neutral",
-    "neu": "neutral",
-    "positive": "positive",
-    "pos": "positive",
-}
-# Numeric label schemes seen in the wild: 0/1, -1/1, -1/0/1, 0/1/2, Sentiment140's 0/4 and 0/2/4.
-_NUMERIC_SCHEMES = {
-    (0, 1): ("negative", "positive"),
-    (-1, 1): ("negative", "positive"),
-    (0, 4): ("negative", "positive"),
-    (-1, 0, 1): ("negative", "neutral", "positive"),
-    (0, 1, 2): ("negative", "neutral", "positive"),
-    (0, 2, 4): ("negative", "neutral", "positive"),
-}
-
 
 # ============================================================================ labels and scores
-def class_polarities(classes: Sequence[Any]) -> list[str]:
-    """The polarity (negative/neutral/positive) of each of a model's classes, in ``classes`` order."""
-    names = [str(c.item() if isinstance(c, np.generic) else c) for c in classes]
-    polarities = [_POLARITY_NAMES.get(name.strip().lower()) for name in names]
-    if None in polarities:
-        try:
-            numbers = tuple(sorted(int(float(name)) for name in names))
-        except ValueError:
-            numbers = ()
-        scheme = _NUMERIC_SCHEMES.get(numbers)
-        if scheme is not None:
-            by_number = dict(zip(numbers, scheme))
-            polarities = [by_number[int(float(name))] for name in names]
-    if None in polarities or "positive" not in polarities or "negative" not in polarities:
-        raise ModelError(
-            f"cannot tell which of the model's classes {names} are positive and negative",
-            hint="paragraph analysis needs a sentiment model whose classes are negative/positive "
-            "(and optionally neutral), as every model trained on a sentilab dataset has",
-        )
-    if len(set(polarities)) != len(polarities):
-        raise ModelError(f"the model's classes {names} name the same sentiment twice")
-    return polarities
-
-
 def label_and_score(proba: np.ndarray, polarities: Sequence[str], neutral_band: float = 0.0):
     """``(labels, scores)`` for probabilities of shape (n, n_classes); see the module docstring.
 
     labels: object array (n,) of "negative"/"neutral"/"positive"; scores: float array (n,) in [−1, 1].
     """
     proba = np.asarray(proba, dtype=float)
-    column = {polarity: index for index, polarity in enumerate(polarities)}
-    scores = proba[:, column["positive"]] - proba[:, column["negative"]]  # (n,)
+    scores = polarity(proba, polarities)  # (n,) P(positive) − P(negative), clipped to [−1, 1]
     best = proba.max(axis=1, keepdims=True)  # (n, 1)
     tied = (proba == best).sum(axis=1) > 1  # an exact tie for the top probability: no preference
     labels = np.asarray(polarities, dtype=object)[np.argmax(proba, axis=1)]
     labels[tied] = "neutral"
     if neutral_band > 0:
         labels[np.abs(scores) < neutral_band] = "neutral"
-    return labels, np.clip(scores, -1.0, 1.0)
+    return labels, scores
 
 
 def _check_band(neutral_band: float) -> float:
@@ -343,8 +301,8 @@ def _shares(frame: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
     grouped = frame.groupby(by, sort=False, dropna=False)
     out = grouped.agg(paragraphs=("score", "size"), words=("words", "sum"), mean_score=("score", "mean"))
     counts = counts.reindex(out.index, fill_value=0)
-    for polarity in ("positive", "neutral", "negative"):
-        out[f"share_{polarity}"] = counts[polarity].to_numpy() / out["paragraphs"].to_numpy()
+    for sentiment in ("positive", "neutral", "negative"):
+        out[f"share_{sentiment}"] = counts[sentiment].to_numpy() / out["paragraphs"].to_numpy()
     return out[["paragraphs", "words", *SHARE_COLUMNS, "mean_score"]].reset_index()
 
 
@@ -373,6 +331,111 @@ def _as_frame(docs, text_col: str) -> tuple[pd.DataFrame, str]:
     except TypeError:
         raise DataError(f"expected a DataFrame or a list of texts, got {type(docs).__name__}") from None
     return pd.DataFrame({text_col: texts}), "the documents"
+
+
+def _check_columns(
+    frame: pd.DataFrame, source: str, text_col: str, group_cols: list[str], id_col: str | None
+) -> None:
+    """Every named column exists, the text column is not a group column, and there are rows."""
+    columns = [str(c) for c in frame.columns]
+    for column, option in (
+        [(text_col, "--text-col")]
+        + [(g, "--group-col") for g in group_cols]
+        + ([(id_col, "--id-col")] if id_col is not None else [])
+    ):
+        if column not in columns:
+            raise _column_error(column, columns, source, option)
+    if text_col in group_cols:
+        raise DataError(f"the text column {text_col!r} cannot also be a group column")
+    if len(set(group_cols)) != len(group_cols):
+        raise DataError(f"a group column is named twice: {group_cols}")
+    if len(frame) == 0:
+        raise DataError(f"{source} has no documents (no rows)")
+
+
+def _document_ids(frame: pd.DataFrame, id_col: str | None) -> list:
+    """The ``id_col`` values (or the index), which must be unique as strings."""
+    ids = frame[id_col].tolist() if id_col is not None else frame.index.tolist()
+    if len(set(map(str, ids))) != len(ids):
+        duplicated = pd.Series(ids)[pd.Series(ids).astype(str).duplicated()].astype(str).unique()[:5]
+        raise DataError(
+            f"document ids must be unique, but {', '.join(duplicated)} appear more than once"
+            + (f" in column {id_col!r}" if id_col else " in the index"),
+            hint="pass a column of unique names with --id-col, or leave it out to number the rows",
+        )
+    return ids
+
+
+def _group_tables(paragraphs: pd.DataFrame, documents: pd.DataFrame, group_cols: list[str]) -> pd.DataFrame:
+    """The ``groups`` table: one row per (grouping column, value), most positive share first per column."""
+    group_tables = []
+    for column in group_cols:
+        keyed = paragraphs.assign(_group=paragraphs[column].map(_group_value))
+        table = _shares(keyed, "_group").rename(columns={"_group": "group"})
+        doc_counts = documents.assign(_group=documents[column].map(_group_value)).groupby("_group").size()
+        table.insert(1, "documents", table["group"].map(doc_counts).astype(int))
+        table.insert(0, "group_by", column)
+        table = table.sort_values(
+            ["share_positive", "mean_score", "group"], ascending=[False, False, True], kind="stable"
+        )
+        group_tables.append(table)
+    group_columns = ["group_by", "group", "documents", "paragraphs", "words", *SHARE_COLUMNS, "mean_score"]
+    return (
+        pd.concat(group_tables, ignore_index=True) if group_tables else pd.DataFrame(columns=group_columns)
+    )[group_columns]
+
+
+class _BatchScorer:
+    """Scores the paragraphs of many documents in batches of ``batch_size``, across document boundaries.
+
+    ``add`` and ``finish`` return how many documents became fully scored (for the progress bar); ``rows``
+    collects one record per paragraph, in document order.
+    """
+
+    def __init__(
+        self, model, classes: list[str], polarities: list[str], *, batch_size: int, neutral_band: float
+    ):
+        self.model, self.classes, self.polarities = model, classes, polarities
+        self.batch_size, self.neutral_band = batch_size, neutral_band
+        self.rows: list[dict[str, Any]] = []
+        self.pending: list[tuple[Any, Paragraph]] = []  # paragraphs split but not yet scored
+        self.waiting_docs: list[int] = []  # per document not fully scored yet: the pending rows that end it
+
+    def add(self, doc_id: Any, paragraphs: Iterable[Paragraph]) -> int:
+        self.pending.extend((doc_id, p) for p in paragraphs)
+        self.waiting_docs.append(len(self.pending))
+        return self._score_pending(final=False) if len(self.pending) >= self.batch_size else 0
+
+    def finish(self) -> int:
+        return self._score_pending(final=True)
+
+    def _score_pending(self, *, final: bool) -> int:
+        """Score whole batches of ``batch_size`` paragraphs (and the rest when ``final``)."""
+        pending, size, done = self.pending, self.batch_size, 0
+        while len(pending) - done >= size or (final and done < len(pending)):
+            self._score(pending[done : done + size])
+            done = min(done + size, len(pending))
+        del pending[:done]
+        finished = sum(1 for end in self.waiting_docs if end <= done)
+        self.waiting_docs[:] = [end - done for end in self.waiting_docs[finished:]]
+        return finished
+
+    def _score(self, rows: list[tuple[Any, Paragraph]]) -> None:
+        proba = _predict(self.model, [p.text for _, p in rows])
+        labels, scores = label_and_score(proba, self.polarities, self.neutral_band)
+        for (doc_id, paragraph), label, score, row in zip(rows, labels, scores, proba):
+            record = {
+                "document": doc_id,
+                "paragraph": paragraph.index,
+                "start": paragraph.start,
+                "end": paragraph.end,
+                "words": paragraph.words,
+                "label": str(label),
+                "score": float(score),
+            }
+            record.update({f"p_{c}": float(v) for c, v in zip(self.classes, row)})
+            record["text"] = paragraph.text
+            self.rows.append(record)
 
 
 def analyze_documents(
@@ -412,71 +475,19 @@ def analyze_documents(
     frame, default_source = _as_frame(docs, text_col)
     source = source or default_source
     group_cols = [group_cols] if isinstance(group_cols, str) else list(group_cols)
-    columns = [str(c) for c in frame.columns]
-    for column, option in (
-        [(text_col, "--text-col")]
-        + [(g, "--group-col") for g in group_cols]
-        + ([(id_col, "--id-col")] if id_col is not None else [])
-    ):
-        if column not in columns:
-            raise _column_error(column, columns, source, option)
-    if text_col in group_cols:
-        raise DataError(f"the text column {text_col!r} cannot also be a group column")
-    if len(set(group_cols)) != len(group_cols):
-        raise DataError(f"a group column is named twice: {group_cols}")
-    if len(frame) == 0:
-        raise DataError(f"{source} has no documents (no rows)")
+    _check_columns(frame, source, text_col, group_cols, id_col)
     words = check_words(words)
     neutral_band, batch_size = _check_band(neutral_band), _check_batch_size(batch_size)
     classes = _model_classes(model)
     polarities = class_polarities(model.classes_)
-
-    ids = frame[id_col].tolist() if id_col is not None else frame.index.tolist()
-    if len(set(map(str, ids))) != len(ids):
-        duplicated = pd.Series(ids)[pd.Series(ids).astype(str).duplicated()].astype(str).unique()[:5]
-        raise DataError(
-            f"document ids must be unique, but {', '.join(duplicated)} appear more than once"
-            + (f" in column {id_col!r}" if id_col else " in the index"),
-            hint="pass a column of unique names with --id-col, or leave it out to number the rows",
-        )
+    ids = _document_ids(frame, id_col)
     titles = _titles(frame, ids, id_col, group_cols)
 
     from tqdm.auto import tqdm
 
-    paragraph_rows: list[dict[str, Any]] = []
+    scorer = _BatchScorer(model, classes, polarities, batch_size=batch_size, neutral_band=neutral_band)
     skipped_rows: list[dict[str, Any]] = []
     texts: dict[Any, str] = {}
-    pending: list[tuple[Any, Paragraph]] = []  # paragraphs split but not yet scored
-    waiting_docs: list[int] = []  # for each document not fully scored yet: how many pending rows end it
-
-    def score(rows: list[tuple[Any, Paragraph]]) -> None:
-        proba = _predict(model, [p.text for _, p in rows])
-        labels, scores = label_and_score(proba, polarities, neutral_band)
-        for (doc_id, paragraph), label, score, row in zip(rows, labels, scores, proba):
-            record = {
-                "document": doc_id,
-                "paragraph": paragraph.index,
-                "start": paragraph.start,
-                "end": paragraph.end,
-                "words": paragraph.words,
-                "label": str(label),
-                "score": float(score),
-            }
-            record.update({f"p_{c}": float(v) for c, v in zip(classes, row)})
-            record["text"] = paragraph.text
-            paragraph_rows.append(record)
-
-    def score_pending(bar, *, final: bool) -> None:
-        """Score whole batches of ``batch_size`` paragraphs (and the rest when ``final``)."""
-        done = 0
-        while len(pending) - done >= batch_size or (final and done < len(pending)):
-            score(pending[done : done + batch_size])
-            done = min(done + batch_size, len(pending))
-        del pending[:done]
-        finished = sum(1 for end in waiting_docs if end <= done)
-        waiting_docs[:] = [end - done for end in waiting_docs[finished:]]
-        bar.update(finished)
-
     text_values = frame[text_col].tolist()
     with tqdm(
         total=len(frame),
@@ -491,11 +502,8 @@ def analyze_documents(
                 bar.update(1)
                 continue
             texts[doc_id] = text
-            pending.extend((doc_id, p) for p in split_paragraphs(text, words))
-            waiting_docs.append(len(pending))
-            if len(pending) >= batch_size:
-                score_pending(bar, final=False)
-        score_pending(bar, final=True)
+            bar.update(scorer.add(doc_id, split_paragraphs(text, words)))
+        bar.update(scorer.finish())
 
     if not texts:
         raise DataError(
@@ -503,7 +511,7 @@ def analyze_documents(
             "nothing to analyze",
             hint="check --text-col: it must name the column that holds the documents' text",
         )
-    paragraphs = pd.DataFrame(paragraph_rows)
+    paragraphs = pd.DataFrame(scorer.rows)
     meta = pd.DataFrame({"document": ids, "title": titles})
     for column in group_cols:
         meta[column] = frame[column].to_numpy()
@@ -516,22 +524,7 @@ def analyze_documents(
     analysed = meta[meta["document"].isin(texts.keys())].reset_index(drop=True)
     per_doc = _shares(paragraphs, "document")
     documents = analysed.merge(per_doc, on="document", how="left", sort=False)
-
-    group_tables = []
-    for column in group_cols:
-        keyed = paragraphs.assign(_group=paragraphs[column].map(_group_value))
-        table = _shares(keyed, "_group").rename(columns={"_group": "group"})
-        doc_counts = documents.assign(_group=documents[column].map(_group_value)).groupby("_group").size()
-        table.insert(1, "documents", table["group"].map(doc_counts).astype(int))
-        table.insert(0, "group_by", column)
-        table = table.sort_values(
-            ["share_positive", "mean_score", "group"], ascending=[False, False, True], kind="stable"
-        )
-        group_tables.append(table)
-    group_columns = ["group_by", "group", "documents", "paragraphs", "words", *SHARE_COLUMNS, "mean_score"]
-    groups = (
-        pd.concat(group_tables, ignore_index=True) if group_tables else pd.DataFrame(columns=group_columns)
-    )[group_columns]
+    groups = _group_tables(paragraphs, documents, group_cols)
 
     skipped = pd.DataFrame(skipped_rows, columns=["document", "title", "reason"])
     if len(skipped):
@@ -577,316 +570,3 @@ def _titles(frame: pd.DataFrame, ids: list, id_col: str | None, group_cols: list
         values = zip(*(frame[c].map(_group_value).tolist() for c in group_cols))
         return [" · ".join(v) for v in values]
     return [f"document {i}" for i in ids]
-
-
-# ============================================================================ the report
-_REPORT_CSS = """
-.paragraph { padding: .45rem .7rem; border-radius: 4px; margin: .35rem 0; white-space: pre-wrap; }
-.paragraph .score { display: inline-block; min-width: 3.2rem; font-weight: 600; font-variant-numeric: tabular-nums;
-                    color: var(--ink); }
-.paragraph .label { color: var(--muted); font-size: .8rem; margin-right: .5rem; }
-section.document { margin-top: 2rem; }
-section.document h3 { margin-bottom: .2rem; }
-svg.arc { width: 100%; max-width: 640px; height: 64px; display: block; margin: .3rem 0; }
-.excerpt { font-size: .9rem; }
-.legend span { display: inline-block; padding: .1rem .5rem; border-radius: 3px; margin-right: .2rem; }
-nav ul { columns: 2; }
-"""
-_RGB = {"positive": (60, 157, 93), "negative": (217, 83, 79)}
-EXCERPT_CHARS = 280
-
-
-def _shade(score: float) -> str:
-    """Background colour for a paragraph: green for positive, red for negative, stronger with |score|."""
-    red, green, blue = _RGB["positive" if score >= 0 else "negative"]
-    return f"rgba({red},{green},{blue},{0.55 * min(abs(score), 1.0):.3f})"
-
-
-def _percent(value: float) -> str:
-    return f"{value:.0%}"
-
-
-def _slug(text: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", str(text)).strip("-") or "column"
-
-
-def _arc_svg(scores: Sequence[float], width: int = 600, height: int = 64) -> str:
-    """An inline SVG line of scores (−1 at the bottom, +1 at the top); no external references."""
-    n = len(scores)
-    middle = height / 2
-    xs = [width / 2] if n == 1 else [4 + i * (width - 8) / (n - 1) for i in range(n)]
-    points = " ".join(f"{x:.1f},{middle - s * (middle - 4):.1f}" for x, s in zip(xs, scores))
-    dots = "".join(
-        f'<circle cx="{x:.1f}" cy="{middle - s * (middle - 4):.1f}" r="2.2" '
-        f'fill="{"#3c9d5d" if s >= 0 else "#d9534f"}"/>'
-        for x, s in zip(xs, scores)
-    )
-    return (
-        f'<svg class="arc" viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" '
-        f'aria-label="score of each paragraph, from -1 (bottom) to +1 (top)">'
-        f'<line x1="0" y1="{middle}" x2="{width}" y2="{middle}" stroke="#bbb" stroke-width="1"/>'
-        f'<polyline points="{points}" fill="none" stroke="#444" stroke-width="1.2"/>{dots}</svg>'
-    )
-
-
-def _records(frame: pd.DataFrame) -> list[SimpleNamespace]:
-    """Rows as attribute objects, built once (per-row pandas access is slow for report loops)."""
-    return [SimpleNamespace(**row) for row in frame.to_dict("records")]
-
-
-def _excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
-
-
-def write_documents_report(
-    analysis: DocumentAnalysis, out_dir: str | Path, *, title: str | None = None, top: int | None = None
-) -> Path:
-    """Write ``report.html`` (self-contained), the CSV tables and the PNG figures into ``out_dir``.
-
-    Files: ``report.html``, ``paragraphs.csv``, ``documents.csv``, ``groups.csv``, ``skipped.csv``,
-    ``shares-<column>.png`` per grouping column (``shares-documents.png`` without one) and
-    ``arcs-01.png``, ``arcs-02.png``, ... (40 documents each). Every file is written atomically.
-    ``top``: paragraphs shown per group in "most positive / most negative" (default 3 when there are at
-    most 10 groups, else 1). Returns the path of ``report.html``.
-    """
-    from sentilab.paths import atomic_file
-    from sentilab.plots import save_figure
-    from sentilab.plots.documents import arc_pages, plot_sentiment_arcs, plot_sentiment_shares
-    from sentilab.reports.html import escape, figure_html, table_html, write_html
-    from sentilab.text.paragraphs import max_words
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    a = analysis
-    for name, frame in (
-        ("paragraphs.csv", a.paragraphs),
-        ("documents.csv", a.documents),
-        ("groups.csv", a.groups),
-        ("skipped.csv", a.skipped),
-    ):
-        with atomic_file(out_dir / name, "w") as handle:
-            frame.to_csv(handle, index=False)
-
-    anchors = {doc: f"doc-{number}" for number, doc in enumerate(a.documents["document"])}
-
-    titles = dict(zip(a.documents["document"], a.documents["title"]))
-
-    def link(doc, paragraph: int | None = None) -> str:
-        """A link to a document (its id) or to one of its paragraphs (title, id and paragraph number)."""
-        if paragraph is None:
-            return f'<a href="#{anchors[doc]}">{escape(doc)}</a>'
-        return f'<a href="#{anchors[doc]}-p-{paragraph}">{escape(titles[doc])} (#{escape(doc)}) ¶{paragraph + 1}</a>'
-
-    # ---------------------------------------------------------------- figures
-    share_figures: list[tuple[str, Path, str]] = []  # (heading, png, caption)
-    groupings = a.group_cols or [None]
-    for column in groupings:
-        if column is None:
-            table = a.documents.assign(
-                group=a.documents["title"].astype(str) + " (" + a.documents["document"].astype(str) + ")"
-            )
-            heading, png = "Sentiment by document", out_dir / "shares-documents.png"
-        else:
-            table, heading = a.group_table(column), f"Sentiment by {column}"
-            png = out_dir / f"shares-{_slug(column)}.png"
-        figure = plot_sentiment_shares(
-            table, title=f"{heading}: share of positive / neutral / negative paragraphs"
-        )
-        save_figure(figure, png)
-        caption = (
-            f"{len(table):,} {'documents' if column is None else column + ' groups'}, most positive share at "
-            "the top; the number at the right of each bar is its paragraphs."
-        )
-        share_figures.append((heading, png, caption))
-    arc_files = []
-    for number, page in enumerate(arc_pages(a.documents["document"]), 1):
-        figure = plot_sentiment_arcs(a.paragraphs[a.paragraphs["document"].isin(page)], a.documents)
-        arc_files.append(save_figure(figure, out_dir / f"arcs-{number:02d}.png"))
-
-    # ---------------------------------------------------------------- summary
-    band = (
-        f" Paragraphs with |score| below {a.neutral_band:g} are neutral as well (|score| = {a.neutral_band:g} is not)."
-        if a.neutral_band
-        else ""
-    )
-    summary = [
-        '<div class="card">',
-        f"<p><strong>{escape(a.summary())}</strong> from {escape(a.source)} (text column "
-        f"<code>{escape(a.text_col)}</code>), scored with the <code>{escape(a.model_name)}</code> model "
-        f"(classes: {escape(', '.join(a.classes))}) in {a.seconds:.1f} s.</p>",
-        f"<p>Each document was cut into paragraphs of about {a.words} words at sentence ends (a blank line in the "
-        f"source is preferred; no paragraph has more than {max_words(a.words)} words, and no text is left out).</p>",
-        f"<p><strong>Score</strong> = P(positive) − P(negative), from −1 (surely negative) to +1 (surely positive). "
-        "<strong>Label</strong> = the most probable class; an exact tie for the top probability counts as neutral, so "
-        f"every paragraph has exactly one label.{band} Shares count paragraphs; a group pools the paragraphs of all "
-        "its documents.</p>",
-    ]
-    if len(a.skipped):
-        items = "".join(
-            f"<li>{escape(row.document)} ({escape(row.title)}): {escape(row.reason)}</li>"
-            for row in _records(a.skipped)
-        )
-        summary.append(f"<p>Skipped {len(a.skipped):,} document(s) without text:</p><ul>{items}</ul>")
-    files = ["paragraphs.csv", "documents.csv", "groups.csv", "skipped.csv"]
-    files += [png.name for _, png, _ in share_figures] + [p.name for p in arc_files]
-    summary.append(
-        '<p class="note">Files beside this report: '
-        + ", ".join(f'<a href="{escape(name)}">{escape(name)}</a>' for name in files)
-        + "</p></div>"
-    )
-
-    sections = [("overall", "Most positive and most negative paragraphs")]
-    sections += [
-        (f"by-{_slug(c or 'document')}", heading) for c, (heading, _, _) in zip(groupings, share_figures)
-    ]
-    sections += [
-        (f"extremes-{_slug(c)}", f"Most positive and most negative paragraphs by {c}") for c in a.group_cols
-    ]
-    sections += [("arcs", "Sentiment arcs"), ("documents", "Documents")]
-    body = summary + [
-        "<nav><ul>"
-        + "".join(f'<li><a href="#{key}">{escape(text)}</a></li>' for key, text in sections)
-        + "</ul></nav>"
-    ]
-
-    # ---------------------------------------------------------------- extremes
-    def extreme_rows(frame: pd.DataFrame) -> str:
-        cells = []
-        for row in _records(frame):
-            cells.append(
-                f'<td class="num">{row.score:+.2f}</td><td>{link(row.document, row.paragraph)}</td>'
-                f'<td class="excerpt">{escape(_excerpt(row.text))}</td>'
-            )
-        return "".join(f"<tr>{cell}</tr>" for cell in cells)
-
-    ordered = a.paragraphs.sort_values("score", ascending=False, kind="stable")
-    overall = ['<h2 id="overall">Most positive and most negative paragraphs</h2>']
-    for heading, part in (("Most positive", ordered.head(5)), ("Most negative", ordered.iloc[::-1].head(5))):
-        overall.append(
-            f"<h3>{heading}</h3><table><thead><tr><th>score</th><th>where</th><th>paragraph</th></tr></thead>"
-            f"<tbody>{extreme_rows(part)}</tbody></table>"
-        )
-    body += overall
-
-    # ---------------------------------------------------------------- groups
-    share_header = ["positive", "neutral", "negative", "mean score"]
-    for column, (heading, png, caption) in zip(groupings, share_figures):
-        body.append(f'<h2 id="by-{_slug(column or "document")}">{escape(heading)}</h2>')
-        body.append(figure_html(png, caption, alt=heading))
-        if column is not None:
-            table = a.group_table(column)
-            rows = [
-                [
-                    row.group,
-                    row.documents,
-                    row.paragraphs,
-                    row.words,
-                    _percent(row.share_positive),
-                    _percent(row.share_neutral),
-                    _percent(row.share_negative),
-                    round(float(row.mean_score), 3),
-                ]
-                for row in _records(table)
-            ]
-            body.append(table_html(rows, [column, "documents", "paragraphs", "words", *share_header]))
-    for column in a.group_cols:
-        groups = a.group_table(column)
-        shown = top if top is not None else (3 if len(groups) <= 10 else 1)
-        extremes = a.extremes(column, top=shown)
-        body.append(
-            f'<h2 id="extremes-{_slug(column)}">Most positive and most negative paragraphs by {escape(column)}</h2>'
-        )
-        body.append(
-            f'<p class="note">{shown} of each per {escape(column)}, in the order of the chart above.</p>'
-        )
-        rows = []
-        by_group: dict[tuple[str, str], list] = {}
-        for row in _records(extremes):
-            by_group.setdefault((row.group, row.which), []).append(row)
-        for group in groups["group"]:
-            for which in ("most positive", "most negative"):
-                chosen = by_group.get((group, which), [])
-                for number, row in enumerate(chosen):
-                    first = f'<td rowspan="{len(chosen)}">{escape(group)}<br><span class="note">{which}</span></td>'
-                    rows.append(
-                        "<tr>"
-                        + (first if number == 0 else "")
-                        + f'<td class="num">{row.score:+.2f}</td><td>{link(row.document, row.paragraph)}</td>'
-                        f'<td class="excerpt">{escape(_excerpt(row.text))}</td></tr>'
-                    )
-        body.append(
-            f"<table><thead><tr><th>{escape(column)}</th><th>score</th><th>where</th><th>paragraph</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>"
-        )
-
-    # ---------------------------------------------------------------- arcs and documents
-    body.append('<h2 id="arcs">Sentiment arcs</h2>')
-    for number, png in enumerate(arc_files, 1):
-        body.append(
-            figure_html(png, f"Score of each paragraph, documents page {number} of {len(arc_files)}.")
-        )
-    body.append('<h2 id="documents">Documents</h2>')
-    documents = _records(a.documents)
-    doc_rows = [
-        [
-            link(row.document),
-            escape(row.title),
-            f"{row.paragraphs:,}",
-            f"{row.words:,}",
-            _percent(row.share_positive),
-            _percent(row.share_neutral),
-            _percent(row.share_negative),
-            f"{row.mean_score:+.3f}",
-        ]
-        for row in documents
-    ]
-    head = "".join(
-        f"<th>{escape(h)}</th>" for h in ["document", "title", "paragraphs", "words", *share_header]
-    )
-    body.append(
-        f"<table><thead><tr>{head}</tr></thead><tbody>"
-        + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in doc_rows)
-        + "</tbody></table>"
-    )
-    body.append(
-        '<p class="legend note">Paragraph shading: '
-        + "".join(
-            f'<span style="background-color:{_shade(s)}">{s:+.1f}</span>' for s in (-1, -0.5, 0, 0.5, 1)
-        )
-        + " (score), with the label each paragraph got.</p>"
-    )
-    by_doc: dict[Any, list] = {}
-    for paragraph in _records(a.paragraphs.sort_values(["paragraph"], kind="stable")):
-        by_doc.setdefault(paragraph.document, []).append(paragraph)
-    for row in documents:
-        part = by_doc[row.document]
-        anchor = anchors[row.document]
-        out = [
-            f'<section class="document" id="{anchor}" data-document="{escape(row.document)}">',
-            f"<h3>{escape(row.document)}: {escape(row.title)}</h3>",
-            f'<p class="note">{row.paragraphs:,} paragraphs · {row.words:,} words · positive '
-            f"{_percent(row.share_positive)} · neutral {_percent(row.share_neutral)} · negative "
-            f"{_percent(row.share_negative)} · mean score {row.mean_score:+.2f}</p>",
-            _arc_svg([p.score for p in part]),
-        ]
-        for p in part:
-            out.append(
-                f'<p class="paragraph" id="{anchor}-p-{p.paragraph}" data-paragraph="{p.paragraph}" '
-                f'data-score="{p.score:.4f}" data-label="{escape(p.label)}" data-start="{p.start}" data-end="{p.end}" '
-                f'style="background-color:{_shade(p.score)}"><span class="score">{p.score:+.2f}</span>'
-                f'<span class="label">{escape(p.label)}</span>{escape(p.text)}</p>'
-            )
-        out.append("</section>")
-        body.append("".join(out))
-
-    report_title = title or f"Paragraph sentiment: {a.source}"
-    return write_html(
-        out_dir / "report.html",
-        report_title,
-        body,
-        subtitle=f"{a.summary()} · model {a.model_name} · {time.strftime('%Y-%m-%d %H:%M')}",
-        extra_css=_REPORT_CSS,
-    )

@@ -1,7 +1,8 @@
 """Evaluation: accuracy, macro scores, per-class scores, confusion matrix, ROC-AUC, calibration, cross-domain.
 
-Everything here returns plain data (dataclasses with ``to_dict``); figures come from
-:mod:`sentilab.plots.evaluate` and files are written only by :meth:`Evaluation.save` / :meth:`CrossDomain.save`.
+Everything here returns plain data (dataclasses with ``to_dict``) and writes nothing: figures come from
+:mod:`sentilab.plots.evaluate`, and :mod:`sentilab.reports.evaluation` writes the files
+(``write_evaluation_report``, ``write_cross_domain_report``).
 
 When the model's classes and the gold labels differ (a negative/neutral/positive model on negative/positive
 data, or a binary model on data with neutral rows), the evaluation is restricted to the labels both share and
@@ -11,16 +12,13 @@ is the argmax over the shared labels only, with their probabilities renormalised
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from sentilab.errors import SentilabError
-from sentilab.paths import atomic_file
 
 #: Equal-width confidence bins for the expected calibration error (Guo et al. 2017 use 15; 10 is common).
 N_BINS = 10
@@ -91,36 +89,6 @@ class Evaluation:
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
-
-    def save(self, directory: str | Path) -> dict[str, Path]:
-        """Write metrics.json, confusion.png, reliability.png and report.html into ``directory``."""
-        from sentilab.plots import save_figure
-        from sentilab.plots.evaluate import plot_confusion, plot_reliability
-        from sentilab.reports.html import figure_html, table_html, write_html
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        paths = {"metrics": directory / "metrics.json"}
-        with atomic_file(paths["metrics"], "w") as handle:
-            json.dump(self.to_dict(), handle, indent=1)
-            handle.write("\n")
-        paths["confusion"] = save_figure(
-            plot_confusion(self.confusion, self.labels), directory / "confusion.png"
-        )
-        paths["reliability"] = save_figure(
-            plot_reliability(self.reliability, self.ece), directory / "reliability.png"
-        )
-        body = [
-            *(f'<p class="note">{note}</p>' for note in self.notes),
-            table_html([{k: v for k, v in self.summary().items() if v is not None}]),
-            table_html([{"label": label, **self.per_class[label]} for label in self.labels]),
-            figure_html(paths["confusion"], "Confusion matrix (rows: gold, columns: predicted)"),
-            figure_html(paths["reliability"], f"Reliability diagram (ECE {self.ece:.3f})"),
-        ]
-        paths["report"] = write_html(
-            directory / "report.html", f"{self.model or 'model'} on {self.data or 'data'}", body
-        )
-        return paths
 
 
 def evaluate(model, texts: Sequence[str], labels: Sequence[Any], *, data: str = "", n_bins: int = N_BINS):
@@ -305,26 +273,6 @@ class CrossDomain:
         used = {mark for row in markers for mark in row if mark}
         out += [f"  {mark} {text}" for mark, text in self.LEGEND.items() if mark in used]
         return out
-
-    def save(self, directory: str | Path) -> dict[str, Path]:
-        """``<model>_cross_domain.csv`` / ``.json`` and a heatmap ``<model>_cross_domain.png``."""
-        from sentilab.plots import save_figure
-        from sentilab.plots.evaluate import plot_cross_domain
-
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        stem = f"{self.model}_cross_domain"
-        paths = {"csv": directory / f"{stem}.csv", "json": directory / f"{stem}.json"}
-        with atomic_file(paths["csv"], "w") as handle:
-            self.frame("accuracy").to_csv(handle, float_format="%.4f")
-        with atomic_file(paths["json"], "w") as handle:
-            json.dump(self.to_dict(), handle, indent=1)
-            handle.write("\n")
-        figure = plot_cross_domain(
-            self.frame("accuracy"), title=f"{self.model}: accuracy", markers=self.markers
-        )
-        paths["png"] = save_figure(figure, directory / f"{stem}.png")
-        return paths
 
 
 def cross_domain(

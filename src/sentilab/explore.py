@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -37,7 +36,6 @@ from typing import Any
 import numpy as np
 
 from sentilab.errors import DataError
-from sentilab.paths import atomic_file
 from sentilab.text.normalize import Normalizer
 from sentilab.text.tokenize import get_tokenizer
 
@@ -129,13 +127,9 @@ class Exploration:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
-    def to_json(self, path: str | Path | None = None, *, indent: int | None = 2) -> str:
-        """The JSON text; also written atomically to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
-        if path is not None:
-            with atomic_file(path, "w") as handle:
-                handle.write(text + "\n")
-        return text
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The JSON text (:func:`sentilab.reports.exploration.write_exploration_json` writes it to a file)."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exploration:
@@ -158,7 +152,7 @@ class Exploration:
             expected = ", ".join(f.name for f in fields(cls))
             raise DataError(
                 f"not an exploration result ({exc}); expected the keys: {expected}",
-                hint="write one with sentilab.explore.explore(...).to_json(path)",
+                hint="write one with sentilab.reports.exploration.write_exploration_json(exploration, path)",
             ) from None
 
     @classmethod
@@ -365,6 +359,81 @@ def order_labels(labels) -> list[str]:
     return [x for x in LABEL_ORDER if x in labels] + sorted(labels - set(LABEL_ORDER))
 
 
+def _count_tokens(texts, labels, classes, tokenize, normalize, progress):
+    """The single pass: ``(label_ids (n,), one token Counter per class, lengths (n,))``.
+
+    Counter.update runs at C speed; only the counters and one length per text are kept, never the tokens.
+    """
+    class_index = {label: i for i, label in enumerate(classes)}
+    label_ids = (
+        np.fromiter((class_index[x] for x in labels), dtype=np.int32, count=len(texts))
+        if labels is not None
+        else np.zeros(len(texts), dtype=np.int32)
+    )
+    counters = [Counter() for _ in classes]
+    lengths = np.empty(len(texts), dtype=np.int64)
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        texts,
+        desc="tokenizing",
+        unit=" texts",
+        unit_scale=True,
+        disable=None if progress is None else not progress,
+        leave=False,
+    )
+    for row, text in enumerate(bar):
+        tokens = tokenize(normalize(text) if normalize is not None else text)
+        lengths[row] = len(tokens)
+        counters[label_ids[row]].update(tokens)
+    return label_ids, counters, lengths
+
+
+def _words_by_class(
+    classes: list[str],
+    counters: list[Counter],
+    vocab: list[str],
+    totals: np.ndarray,
+    *,
+    min_count: int,
+    top_n: int,
+    prior_scale: float,
+) -> dict[str, list[WordScore]]:
+    """The top ``top_n`` words of each class by log-odds z (only z > 0), from the ranked vocabulary.
+
+    ``vocab`` (V,) is in rank order and ``totals`` (V,) holds each word's corpus count.
+    """
+    words_by_class: dict[str, list[WordScore]] = {label: [] for label in classes}
+    keep = np.flatnonzero(totals >= min_count)  # (K,) indices into the ranked vocabulary
+    # With a single type in the whole corpus there is nothing to contrast (and a zero denominator).
+    if not len(keep) or len(vocab) < 2:
+        return words_by_class
+    kept_tokens = [vocab[i] for i in keep]
+    class_counts = np.stack(
+        [np.fromiter((c.get(t, 0) for t in kept_tokens), dtype=np.int64, count=len(keep)) for c in counters]
+    )  # (C, K)
+    # Informative prior from the whole corpus, all words included (a0 = prior_scale * N).
+    prior = prior_scale * totals[keep].astype(np.float64)
+    class_totals = np.array([sum(c.values()) for c in counters], dtype=np.float64)  # (C,) n_i
+    delta, z = log_odds_dirichlet(
+        class_counts, prior, class_totals=class_totals, prior_total=prior_scale * float(totals.sum())
+    )
+    for i, label in enumerate(classes):
+        order = np.lexsort((np.arange(len(keep)), -z[i]))  # z descending, then corpus rank
+        best = [j for j in order[:top_n] if z[i, j] > 0]
+        words_by_class[label] = [
+            WordScore(
+                kept_tokens[j],
+                int(class_counts[i, j]),
+                int(totals[keep[j]]),
+                float(delta[i, j]),
+                float(z[i, j]),
+            )
+            for j in best
+        ]
+    return words_by_class
+
+
 def explore(
     texts: Sequence[str],
     labels: Sequence[str] | None = None,
@@ -416,31 +485,8 @@ def explore(
     tokenize = get_tokenizer(tokenizer)
     normalize, normalizer_description = _as_normalizer(normalizer)
 
-    # ---- the single pass: per-class Counters (C-speed update) and one length per text
     classes = order_labels(labels) if labels is not None else ["all"]
-    class_index = {label: i for i, label in enumerate(classes)}
-    label_ids = (
-        np.fromiter((class_index[x] for x in labels), dtype=np.int32, count=len(texts))
-        if labels is not None
-        else np.zeros(len(texts), dtype=np.int32)
-    )
-    counters = [Counter() for _ in classes]
-    lengths = np.empty(len(texts), dtype=np.int64)
-    from tqdm.auto import tqdm
-
-    bar = tqdm(
-        texts,
-        desc="tokenizing",
-        unit=" texts",
-        unit_scale=True,
-        disable=None if progress is None else not progress,
-        leave=False,
-    )
-    for row, text in enumerate(bar):
-        tokens = tokenize(normalize(text) if normalize is not None else text)
-        lengths[row] = len(tokens)
-        counters[label_ids[row]].update(tokens)
-
+    label_ids, counters, lengths = _count_tokens(texts, labels, classes, tokenize, normalize, progress)
     total_counter = counters[0].copy()
     for counter in counters[1:]:
         total_counter.update(counter)
@@ -470,36 +516,9 @@ def explore(
     label_counts = {label: int((label_ids == i).sum()) for i, label in enumerate(classes)} if labels else {}
     words_by_class: dict[str, list[WordScore]] = {}
     if labels is not None and len(classes) >= 2:
-        words_by_class = {label: [] for label in classes}
-        keep = np.flatnonzero(totals >= min_count)  # (K,) indices into the ranked vocabulary
-        # With a single type in the whole corpus there is nothing to contrast (and a zero denominator).
-        if len(keep) and len(vocab) >= 2:
-            kept_tokens = [vocab[i] for i in keep]
-            class_counts = np.stack(
-                [
-                    np.fromiter((c.get(t, 0) for t in kept_tokens), dtype=np.int64, count=len(keep))
-                    for c in counters
-                ]
-            )  # (C, K)
-            # Informative prior from the whole corpus, all words included (a0 = prior_scale * N).
-            prior = prior_scale * totals[keep].astype(np.float64)
-            class_totals = np.array([sum(c.values()) for c in counters], dtype=np.float64)  # (C,) n_i
-            delta, z = log_odds_dirichlet(
-                class_counts, prior, class_totals=class_totals, prior_total=prior_scale * n_tokens
-            )
-            for i, label in enumerate(classes):
-                order = np.lexsort((np.arange(len(keep)), -z[i]))  # z descending, then corpus rank
-                best = [j for j in order[:top_n] if z[i, j] > 0]
-                words_by_class[label] = [
-                    WordScore(
-                        kept_tokens[j],
-                        int(class_counts[i, j]),
-                        int(totals[keep[j]]),
-                        float(delta[i, j]),
-                        float(z[i, j]),
-                    )
-                    for j in best
-                ]
+        words_by_class = _words_by_class(
+            classes, counters, vocab, totals, min_count=min_count, top_n=top_n, prior_scale=prior_scale
+        )
 
     tokenizer_name = (
         tokenizer if isinstance(tokenizer, str) else getattr(tokenizer, "__name__", repr(tokenizer))
@@ -530,25 +549,23 @@ def explore(
     )
 
 
-# ============================================================================ the report (files on disk)
-def write_exploration_report(
+# ============================================================================ a dataset, a file or texts
+def explore_corpus(
     dataset_or_texts: Any,
-    out_dir: str | Path,
     *,
     labels: Sequence[str] | None = None,
-    title: str | None = None,
     sample: int | None = None,
     seed: int = 0,
     text_col: str | None = None,
     label_col: str | None = None,
-    words: int = 15,
     **explore_options: Any,
-) -> Path:
-    """Explore a corpus and write ``stats.json``, PNG figures and a self-contained ``report.html``.
+) -> tuple[Exploration, list[str]]:
+    """``(exploration, load_lines)``: :func:`explore` on a dataset, a file or a list of texts.
 
     ``dataset_or_texts`` is a :class:`sentilab.data.Dataset`, a registry name or local file (loaded with
     :func:`sentilab.data.load_dataset` and ``sample``/``seed``/``text_col``/``label_col``), or a list of
-    texts (with ``labels``). Other keywords go to :func:`explore`. Returns the path of ``report.html``.
+    texts (with ``labels``). Other keywords go to :func:`explore`. ``settings["source"]`` names the corpus;
+    ``load_lines`` is the loader's report on how the rows were read (empty for a list of texts).
     """
     texts, labels, source, load_lines = _resolve_corpus(
         dataset_or_texts, labels, sample=sample, seed=seed, text_col=text_col, label_col=label_col
@@ -557,9 +574,7 @@ def write_exploration_report(
     exploration.settings["source"] = source
     if sample is not None:
         exploration.settings.update(sample=sample, seed=seed)
-    return save_exploration_report(
-        exploration, out_dir, title=title or f"Exploring {source}", load_lines=load_lines, words=words
-    )
+    return exploration, list(load_lines)
 
 
 def _resolve_corpus(obj, labels, *, sample, seed, text_col, label_col):
@@ -577,145 +592,3 @@ def _resolve_corpus(obj, labels, *, sample, seed, text_col, label_col):
         lines = report.lines() if report is not None and hasattr(report, "lines") else []
         return obj.texts, obj.labels or None, str(obj.name), lines
     return obj, labels, "texts", []
-
-
-def save_exploration_report(
-    exploration: Exploration,
-    out_dir: str | Path,
-    *,
-    title: str = "Exploration",
-    load_lines: Sequence[str] = (),
-    words: int = 15,
-) -> Path:
-    """Write ``stats.json``, ``<figure>.png`` and ``report.html`` into ``out_dir``; return the report path.
-
-    Each file is written atomically; other files already in ``out_dir`` are left alone.
-    """
-    from sentilab.plots import save_figure
-    from sentilab.plots.explore import exploration_figures
-    from sentilab.reports.html import write_html
-
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise DataError(f"--out {out_dir} is a file; give a directory (it is created if needed)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    exploration.to_json(out_dir / "stats.json")
-    with warnings.catch_warnings():
-        # Tweets hold characters no installed font has; matplotlib warns once per glyph. The box drawn
-        # instead is fine in a chart.
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        figures = {
-            name: save_figure(figure, out_dir / f"{name}.png")
-            for name, figure in exploration_figures(exploration, words=words).items()
-        }
-    body = _report_body(exploration, figures, load_lines)
-    subtitle = (
-        f"{exploration.texts:,} texts · tokenizer {exploration.settings.get('tokenizer')} · "
-        f"normalizer {exploration.settings.get('normalizer')}"
-    )
-    return write_html(out_dir / "report.html", title, body, subtitle=subtitle)
-
-
-def _report_body(e: Exploration, figures: dict[str, Path], load_lines: Sequence[str]) -> list[str]:
-    from sentilab.reports.html import escape, figure_html, table_html
-
-    parts: list[str] = []
-    zipf = e.zipf
-    zipf_text = "not enough frequent types to fit" if zipf.exponent is None else f"{zipf.exponent:.3f}"
-    summary = [
-        ("texts", e.texts),
-        ("tokens", e.tokens),
-        ("vocabulary (token types)", e.vocabulary_size),
-        ("types seen once", e.hapax_legomena),
-        (
-            f"types covering {e.coverage.target:.0%} of occurrences",
-            f"{e.coverage.types_needed:,} ({e.coverage.share_of_types:.1%} of the vocabulary)",
-        ),
-        ("Zipf exponent s", zipf_text),
-        ("median / mean / 99th pct / max length", _length_text(e.lengths)),
-        ("texts with no token", e.empty_texts),
-    ]
-    parts.append('<section id="summary"><h2>Summary</h2>' + table_html(summary, ["statistic", "value"]))
-    if load_lines:
-        parts.append(
-            f'<p class="note">How the rows were read:</p><pre>{escape(chr(10).join(load_lines))}</pre>'
-        )
-    parts.append("</section>")
-
-    if e.labels:
-        total = sum(e.labels.values())
-        rows = [(label, count, f"{count / total:.1%}") for label, count in e.labels.items()]
-        parts.append(
-            '<section id="labels"><h2>Labels</h2>'
-            + table_html(rows, ["label", "texts", "share"])
-            + figure_html(figures["labels"], "Texts per label.")
-            + "</section>"
-        )
-
-    top = [(i + 1, t.token, t.count, f"{t.share:.2%}") for i, t in enumerate(e.top_tokens)]
-    fit = (
-        f"least squares of log10 frequency on log10 rank over {zipf.fit_points} log-spaced ranks from "
-        f"{zipf.fit_min_rank:,} to {zipf.fit_max_rank:,} (the last rank seen at least {zipf.min_count} times)"
-    )
-    parts.append(
-        '<section id="vocabulary"><h2>Vocabulary and Zipf\'s law</h2>'
-        f"<p>{e.vocabulary_size:,} token types; the {e.coverage.types_needed:,} most frequent "
-        f"({e.coverage.share_of_types:.1%}) cover {e.coverage.target:.0%} of the {e.tokens:,} token "
-        f"occurrences, and {e.hapax_legomena:,} types are seen only once.</p>"
-        + table_html(top, ["rank", "token", "count", "share"])
-        + figure_html(
-            figures["zipf"], f"Rank–frequency on log–log axes. Zipf exponent s = {zipf_text}; {fit}."
-        )
-        + "</section>"
-    )
-
-    length_rows = [
-        (label, *_length_row(s)) for label, s in (e.lengths_by_class or {"all": e.lengths}).items()
-    ]
-    if e.lengths_by_class:
-        length_rows.append(("all", *_length_row(e.lengths)))
-    parts.append(
-        '<section id="lengths"><h2>Lengths</h2>'
-        + table_html(length_rows, ["class", "texts", "min", "median", "mean", "99th pct", "max"])
-        + figure_html(figures["lengths"], "Tokens per text, as the share of each class's texts.")
-        + "</section>"
-    )
-
-    if e.words_by_class:
-        tables = []
-        for label, scores in e.words_by_class.items():
-            rows = [(w.token, round(w.z, 2), round(w.delta, 3), w.count, w.total) for w in scores]
-            tables.append(
-                f'<div class="card"><h3>{escape(label)}</h3>'
-                + table_html(rows, ["word", "z", "log-odds δ", f"count in {label}", "count in corpus"])
-                + "</div>"
-            )
-        parts.append(
-            '<section id="words"><h2>Words that go with each class</h2>'
-            "<p>Weighted log-odds ratio of each word in a class against all other classes, with an "
-            "informative Dirichlet prior from the whole corpus (Monroe, Colaresi &amp; Quinn 2008, "
-            "“Fightin' Words”): δ = log((y<sub>i</sub>+α)/(n<sub>i</sub>+α<sub>0</sub>−y<sub>i</sub>−α)) − "
-            "log((y<sub>r</sub>+α)/(n<sub>r</sub>+α<sub>0</sub>−y<sub>r</sub>−α)), "
-            "z = δ / √(1/(y<sub>i</sub>+α) + 1/(y<sub>r</sub>+α)). "
-            f"Words seen fewer than {e.settings.get('min_count')} times are not ranked; "
-            f"α = {e.settings.get('prior_scale')} × the word's corpus count.</p>"
-            + figure_html(figures["words"], "Top words per class by z-score.")
-            + "".join(tables)
-            + "</section>"
-        )
-
-    settings = [(key, json.dumps(value, ensure_ascii=False)) for key, value in e.settings.items()]
-    parts.append(
-        '<section id="settings"><h2>Settings</h2>'
-        + table_html(settings, ["setting", "value"])
-        + '<p class="note">All numbers are also in <code>stats.json</code> next to this report.</p></section>'
-    )
-    return parts
-
-
-def _length_row(s: LengthStats) -> tuple:
-    return (s.texts, s.min, s.median, round(s.mean, 2), round(s.p99, 2), s.max)
-
-
-def _length_text(s: LengthStats) -> str:
-    return f"{s.median:g} / {s.mean:.1f} / {s.p99:g} / {s.max:,}"

@@ -145,7 +145,8 @@ def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, 
     most probable class, and an exact tie counts as neutral. Documents with empty text are skipped and
     listed.
     """
-    from sentilab.documents import analyze_documents, write_documents_report
+    from sentilab.documents import analyze_documents
+    from sentilab.reports.documents import write_documents_report
 
     started = time.perf_counter()
     frame, source, text_column, notes = read_documents(docs, text_col)

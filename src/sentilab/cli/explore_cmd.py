@@ -76,7 +76,8 @@ def explore_command(dataset, out, text_col, label_col, sample, seed, tokenizer, 
       sentilab explore uci-yelp --tokenizer basic_english --normalize html,lowercase,stopwords
     """
     from sentilab.data import load_dataset
-    from sentilab.explore import _as_normalizer, explore, save_exploration_report
+    from sentilab.explore import _as_normalizer, explore
+    from sentilab.reports.exploration import write_exploration_report
     from sentilab.text import get_tokenizer
 
     get_tokenizer(tokenizer)  # a typo fails now, not after minutes of loading
@@ -101,7 +102,7 @@ def explore_command(dataset, out, text_col, label_col, sample, seed, tokenizer, 
     stats.settings["source"] = ds.name
     if sample is not None:
         stats.settings.update(sample=sample, seed=seed)
-    report = save_exploration_report(stats, out, title=f"Exploring {ds.name}", load_lines=ds.report.lines())
+    report = write_exploration_report(stats, out, title=f"Exploring {ds.name}", load_lines=ds.report.lines())
     for line in stats.summary_lines():
         click.echo(line)
     click.echo(f"report: {report}")

@@ -277,7 +277,9 @@ def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, ou
     else:
         click.echo(str(result))
     if out is not None:
-        paths = result.save(out)
+        from sentilab.reports.evaluation import write_evaluation_report
+
+        paths = write_evaluation_report(result, out)
         click.echo(f"wrote {', '.join(str(p) for p in paths.values())}", err=as_json)
 
 
@@ -328,8 +330,10 @@ def benchmark(model_names, data_names, settings, sample, seed, out):
         else:
             for model_settings in per_model.values():
                 model_settings[key] = value
+    from sentilab.reports.evaluation import write_benchmark_summary, write_cross_domain_report
+
     seed_everything(seed)
-    summary = {}
+    written = []
     for name in models:
         with data_notes():
             result = cross_domain(
@@ -342,15 +346,8 @@ def benchmark(model_names, data_names, settings, sample, seed, out):
             )
         click.echo("\n".join(result.lines("accuracy")))
         click.echo("")
-        paths = result.save(out)
-        summary[name] = {
-            **result.to_dict(),
-            "files": {k: str(v) for k, v in paths.items()},
-        }
-    from sentilab.paths import atomic_file
-
-    with atomic_file(Path(out) / "benchmark.json", "w") as handle:
-        json.dump(summary, handle, indent=1)
+        written.append((result, write_cross_domain_report(result, out)))
+    write_benchmark_summary(written, out)
     click.echo(f"wrote {out}/benchmark.json and one CSV/JSON/PNG per model")
 
 

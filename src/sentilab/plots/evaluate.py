@@ -1,12 +1,13 @@
 """Evaluation figures: confusion matrix, reliability diagram, cross-domain heatmap.
 
-Each function takes the plain data from :mod:`sentilab.evaluate`, draws on ``ax`` (or a new figure) and
-returns the ``Figure``; :func:`sentilab.plots.save_figure` writes it.
+Each function takes plain data (what :mod:`sentilab.evaluate` returns, as lists and frames; it imports
+nothing from there), draws on ``ax`` (or a new figure) and returns the ``Figure``;
+:func:`sentilab.plots.save_figure` writes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -78,11 +79,21 @@ def plot_reliability(reliability: dict, ece: float, *, ax=None, title: str = "")
     return figure
 
 
-def plot_cross_domain(frame, *, ax=None, title: str = "", vmin: float = 0.0, vmax: float = 1.0, markers=None):
+def plot_cross_domain(
+    frame,
+    *,
+    ax=None,
+    title: str = "",
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    markers: Sequence[Sequence[str]] | None = None,
+    legend: Mapping[str, str] | None = None,
+):
     """Heatmap of a (trained on × tested on) score table; the diagonal is the in-domain score.
 
     ``markers`` (same shape, strings) are appended to the cell values, e.g. "*" for a cell scored on fewer
-    labels (see :class:`sentilab.evaluate.CrossDomain`).
+    labels; ``legend`` says what each marker means (``sentilab.evaluate.CrossDomain.LEGEND``), listed under
+    the axis for the markers used.
     """
     values = frame.to_numpy(dtype=float)
     figure, ax = new_axes(ax, figsize=(1.6 + 1.25 * values.shape[1], 1.2 + 0.8 * values.shape[0]))
@@ -99,10 +110,8 @@ def plot_cross_domain(frame, *, ax=None, title: str = "", vmin: float = 0.0, vma
     ax.set_yticks(range(values.shape[0]), list(frame.index))
     used = sorted({m for row in (markers or []) for m in row if m})
     if used:
-        from sentilab.evaluate import CrossDomain
-
-        legend = "\n".join(f"{m} {CrossDomain.LEGEND.get(m, '')}" for m in used)
-        ax.set_xlabel(f"tested on\n\n{legend}", fontsize=8)
+        lines = "\n".join(f"{m} {(legend or {}).get(m, '')}" for m in used)
+        ax.set_xlabel(f"tested on\n\n{lines}", fontsize=8)
     else:
         ax.set_xlabel("tested on")
     ax.set_ylabel("trained on")

@@ -10,10 +10,14 @@ the matplotlib Figure.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from sentilab.explore import Exploration, LengthHistogram, LengthStats, WordScore, ZipfFit
 from sentilab.plots import color_for, new_axes, pyplot
+
+if TYPE_CHECKING:  # plain data in, Figure out: the figures need the result types only for annotations
+    from sentilab.explore import Exploration, LengthHistogram, LengthStats, WordScore, ZipfFit
 
 
 def plot_zipf(zipf: ZipfFit, ax=None, *, title: str = "Rank–frequency (Zipf)"):
