@@ -270,7 +270,7 @@ def step_speeches(ctx: DemoContext) -> StepResult:
 def step_audit(ctx: DemoContext) -> StepResult:
     """Audit the default model for group bias and behaviour"""
     from sentilab.audit import audit
-    from sentilab.cli.audit_cmd import write_audit
+    from sentilab.reports.audit import write_audit
 
     result = StepResult("Audit the default model: bias across groups of people and behaviour tests")
     model = ctx.state.get("default_model")
