@@ -44,9 +44,9 @@ def test_number_classes_labels_cannot_read_fall_back_to_the_expected_value():
     assert score_map(["0", "2"]).definition.endswith("(0 -> -1, 2 -> +1)")
 
 
-def test_an_extra_class_needs_the_explicit_labels():
-    with pytest.raises(ModelError, match="classes are negative, positive, mixed") as info:
-        score_map(["negative", "positive", "mixed"])
+def test_explicit_labels_override_and_unknown_classes_need_them():
+    with pytest.raises(ModelError, match="classes are good, bad") as info:
+        score_map(["good", "bad"])
     assert "--negative-label" in info.value.hint
     mapping = score_map(
         ["negative", "positive", "mixed"], positive_label="positive", negative_label="negative"
@@ -150,3 +150,11 @@ def test_report_files_are_named_after_each_dimension(tmp_path):
     summary = summary_text(report)
     assert summary.startswith("model: audit-toy (audit-toy; score = P(positive) - P(negative)")
     assert "Skin tone / shade  dark − light" in summary
+
+
+def test_an_extra_unnamed_class_counts_as_zero_beside_named_positive_and_negative():
+    from sentilab.audit.scoring import score_map
+
+    mapping = score_map(["mixed", "negative", "positive"])
+    assert mapping.weights == [0.0, -1.0, 1.0]
+    assert mapping.definition == "P(positive) - P(negative) (mixed count as 0)"

@@ -32,6 +32,7 @@ def test_audit_writes_json_charts_and_a_self_contained_report(toy_dir, tmp_path)
     result = run("audit", toy_dir, "--out", out, *FAST)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
+        ".sentilab-output.json",  # the marker that lets a later audit replace this one, and nothing else
         "audit.json", "behaviour.png", "fairness-gender.png", "fairness-race.png", "report.html",
     ]  # fmt: skip
     data = json.loads((out / "audit.json").read_text())
@@ -80,6 +81,7 @@ def test_audit_a_template_corpus(toy_dir, tmp_path):
     assert data["behaviour"] is None and data["fairness"]["sentence_col"] == "Sentence"  # found by name
     assert data["fairness"]["source"] == str(corpus)
     assert sorted(p.name for p in out.iterdir()) == [
+        ".sentilab-output.json",
         "audit.json",
         "fairness-gender.png",
         "fairness-race.png",

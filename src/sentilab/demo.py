@@ -270,6 +270,7 @@ def step_speeches(ctx: DemoContext) -> StepResult:
 def step_audit(ctx: DemoContext) -> StepResult:
     """Audit the default model for group bias and behaviour"""
     from sentilab.audit import audit
+    from sentilab.paths import write_output_dir
     from sentilab.reports.audit import write_audit
 
     result = StepResult("Audit the default model: bias across groups of people and behaviour tests")
@@ -279,7 +280,7 @@ def step_audit(ctx: DemoContext) -> StepResult:
 
         model = get_default_model(on_status=None)
     report = audit(model, seed=ctx.seed, n_resamples=500 if ctx.quick else 2000, model_source="default")
-    paths = write_audit(report, ctx.out / "audit")
+    paths = write_output_dir(ctx.out / "audit", "audit", lambda directory: write_audit(report, directory))
     flagged = (
         [c for c in report.fairness.comparisons if c.significant and c.subset == "all"]
         if report.fairness

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from sentilab.errors import SentilabError
 
@@ -257,13 +258,21 @@ def atomic_dir(path: str | os.PathLike, kind: str = "output", **options) -> cont
     return output_dir(path, kind, **options)
 
 
-def write_output_dir(path: str | os.PathLike, kind: str, write: Callable[[Path], Path | None]) -> Path:
+def write_output_dir(path: str | os.PathLike, kind: str, write: Callable[[Path], Any]) -> Any:
     """Run ``write(directory)`` into a fresh hidden directory and publish it at ``path`` (:func:`output_dir`).
 
-    ``write`` returns the main file it wrote (e.g. ``report.html``) or None; the same file's published path is
-    returned (or ``path`` itself).
+    ``write`` returns what it wrote — a path, a dict of paths, or None — and gets back the same with every
+    path moved to where it was published (None becomes ``path`` itself).
     """
     with output_dir(path, kind) as tmp:
         written = write(tmp)
     final = Path(os.path.abspath(path))
-    return final if written is None else final / Path(written).relative_to(tmp)
+
+    def moved(inside: Path) -> Path:
+        return final / Path(inside).relative_to(tmp)
+
+    if written is None:
+        return final
+    if isinstance(written, dict):
+        return {key: moved(value) for key, value in written.items()}
+    return moved(written)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from sentilab.errors import ModelError
-from sentilab.labels import class_sentiments, polarity
+from sentilab.labels import class_sentiments, polarity, sentiment_of_name
 
 #: Texts per predict_proba call: large enough that batching overhead vanishes, small enough for a progress bar.
 DEFAULT_BATCH_SIZE = 4096
@@ -81,6 +81,14 @@ def _sentiment_map(names: list[str], sentiments: list[str]) -> ScoreMap:
     return ScoreMap(names, [weight_of[s] for s in sentiments], definition, sentiments)
 
 
+def _named_with_others(names: list[str]) -> list[str] | None:
+    """negative/positive named once each among other classes (e.g. "mixed"), which count as neutral (0)."""
+    named = [sentiment_of_name(name) for name in names]
+    if named.count("positive") != 1 or named.count("negative") != 1:
+        return None
+    return [sentiment or "neutral" for sentiment in named]
+
+
 def _expected_value_map(names: list[str]) -> ScoreMap | None:
     """Number classes (1-5 stars): the expected class value rescaled to [-1, 1]; None if not all numbers."""
     numbers = []
@@ -105,6 +113,8 @@ def score_map(
     if positive_label is not None or negative_label is not None:
         return _explicit_map(names, positive_label, negative_label)
     sentiments = class_sentiments(list(classes))
+    if sentiments is None:
+        sentiments = _named_with_others(names)
     if sentiments is not None:
         return _sentiment_map(names, sentiments)
     expected = _expected_value_map(names)

@@ -159,8 +159,10 @@ def audit(
 
     from sentilab.audit import audit as run_audit
     from sentilab.audit import read_templates
+    from sentilab.paths import check_output_dir, write_output_dir
     from sentilab.reports.audit import summary_text, write_audit
 
+    check_output_dir(out, "audit")  # before the audit's minutes of work
     frame = None
     if templates is not None and fairness:
         frame = read_templates(templates)
@@ -193,7 +195,7 @@ def audit(
         model_source=source,
         templates_source=str(templates) if templates is not None else None,
     )
-    written = write_audit(report, Path(out))
+    written = write_output_dir(out, "audit", lambda directory: write_audit(report, directory))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=1, ensure_ascii=False))
         return
