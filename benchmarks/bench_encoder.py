@@ -198,10 +198,12 @@ def bench_finetune(args: argparse.Namespace) -> None:
         f"(OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}); epochs {model.epochs}, "
         f"batch {model.batch_size}, lr {model.learning_rate}, warm-up {model.warmup_ratio:.0%}, max_len {model.max_len}"
     )
-    for record in model.history_:
+    history = model.history_  # a dict of per-epoch lists (sentilab.models.recurrent)
+    for index, epoch in enumerate(history["epoch"]):
         print(
-            f"  epoch {record['epoch']}: {record['seconds'] / 60:.1f} min, train loss {record['train_loss']:.4f}, "
-            f"valid loss {record['valid_loss']:.4f}, valid accuracy {record['valid_accuracy']:.4f}"
+            f"  epoch {epoch}: {history['seconds'][index] / 60:.1f} min training, "
+            f"train loss {history['train_loss'][index]:.4f}, valid loss {history['valid_loss'][index]:.4f}, "
+            f"valid accuracy {history['valid_accuracy'][index]:.4f}"
         )
     header = f"{'model':<30}{'fit time':>10}{'train texts/s':>15}{'test accuracy':>15}"
     print(header)

@@ -185,12 +185,14 @@ def build(kind, hidden, *, trainable=False, seed=0):
     if kind == "numpy":
         from sentilab.models.numpy_lstm import NumpyLSTMModel
 
-        model = NumpyLSTMModel(hidden_size=hidden, freeze_embeddings=not trainable, quiet=True, seed=seed)
+        model = NumpyLSTMModel(
+            hidden_size=hidden, freeze_embeddings=not trainable, quiet=True, random_state=seed
+        )
     else:
         from sentilab.models.torch_lstm import TorchLSTMModel
 
         model = TorchLSTMModel(
-            hidden_size=hidden, freeze_embeddings=not trainable, dropout=0.0, quiet=True, seed=seed
+            hidden_size=hidden, freeze_embeddings=not trainable, dropout=0.0, quiet=True, random_state=seed
         )
     model._net_build(1, embedding)
     return model
@@ -210,7 +212,7 @@ def check_naive_matches(hidden) -> float:
     model = build("numpy", hidden)
     naive = naive_from_network(model.network_)
     ids, mask, y = make_data(np.random.default_rng(1), 1)
-    loss_naive = naive.train_step(ids, y, model.lr, model.clip_norm)
+    loss_naive = naive.train_step(ids, y, model.learning_rate, model.max_grad_norm)
     loss_numpy, _ = model._net_train_step(ids, mask, y)
     reference = naive_from_network(model.network_).p
     diff = max(float(np.abs(reference[k] - naive.p[k]).max()) for k in reference)

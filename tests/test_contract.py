@@ -7,6 +7,8 @@ reason shown.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 
 import numpy as np
@@ -16,6 +18,8 @@ from sklearn.model_selection import cross_val_score
 
 from sentilab.errors import ModelError, NotFittedError
 from sentilab.models import MODELS, get_model_class, load_model
+from sentilab.models.base import check_parameters
+from sentilab.models.recurrent import HISTORY_KEYS
 from tests.conftest import SIX_LABELS, SIX_TEXTS
 
 THREE_TEXTS = SIX_TEXTS + ["it is a table", "the meeting is on monday", "this is a chair"]
@@ -76,7 +80,29 @@ def test_save_load_same_predictions(fitted, tmp_path):
     texts = SIX_TEXTS + ["unseen words here"]
     np.testing.assert_allclose(loaded.predict_proba(texts), fitted.predict_proba(texts), atol=1e-6)
     meta = json.loads((tmp_path / "model" / "meta.json").read_text())
-    assert len(meta["data_fingerprint"]) == 64 and "weights.safetensors" in meta["sha256"]
+    assert len(meta["data_fingerprint"]) == 64
+
+
+def test_every_saved_file_is_covered_by_a_hash_in_meta(fitted, tmp_path):
+    directory = fitted.save(tmp_path / "model")
+    meta = json.loads((directory / "meta.json").read_text())
+    saved = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in directory.iterdir()}
+    del saved["meta.json"]  # a file cannot hold its own hash
+    assert meta["sha256"] == saved
+
+
+def test_history_has_the_one_format(fitted, tmp_path):
+    if not hasattr(fitted, "history_"):
+        pytest.skip(f"{fitted.name} does not train in epochs")
+    history = fitted.history_
+    assert isinstance(history, dict) and list(history) == [k for k in HISTORY_KEYS if k in history]
+    assert {"epoch", "train_loss", "train_accuracy", "seconds"} <= set(history)
+    assert all(isinstance(values, list) for values in history.values())
+    assert {len(values) for values in history.values()} == {len(history["epoch"])}
+    assert history["epoch"] == list(range(1, len(history["epoch"]) + 1))
+    assert 0 <= fitted.best_epoch_ <= len(history["epoch"]) and fitted.stopped_ is None
+    loaded = load_model(fitted.save(tmp_path / "model"))
+    assert loaded.history_ == history and loaded.best_epoch_ == fitted.best_epoch_
 
 
 def test_single_string_rejected(fitted):
@@ -127,5 +153,62 @@ def test_sklearn_clone_and_cross_validation(name):
     model = make(name)
     twin = clone(model)
     assert twin.get_params() == model.get_params()
-    scores = cross_val_score(model, np.array(SIX_TEXTS * 2, dtype=object), np.array(SIX_LABELS * 2), cv=2)
-    assert scores.shape == (2,)
+    texts, labels = np.array(SIX_TEXTS * 2, dtype=object), np.array(SIX_LABELS * 2)
+    scores = cross_val_score(model, texts, labels, cv=2, error_score="raise")
+    assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+# ----------------------------------------------------------------------------- scikit-learn's common checks
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_fitting_twice_gives_the_same_model(name):
+    texts = SIX_TEXTS + ["something else entirely", ""]
+    first = make(name).fit(SIX_TEXTS, SIX_LABELS)
+    expected = first.predict_proba(texts), first.predict(texts)
+    again = first.fit(SIX_TEXTS, SIX_LABELS)  # the same object, refitted with the same random_state
+    np.testing.assert_array_equal(again.predict(texts), expected[1])
+    np.testing.assert_allclose(again.predict_proba(texts), expected[0], rtol=1e-12, atol=1e-12)
+    other = make(name).fit(SIX_TEXTS, SIX_LABELS)  # a fresh object
+    np.testing.assert_allclose(other.predict_proba(texts), expected[0], rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_fit_leaves_the_settings_unchanged(name):
+    model = make(name)
+    before = copy.deepcopy(model.get_params(deep=True))
+    model.fit(SIX_TEXTS, SIX_LABELS)
+    after = model.get_params(deep=True)
+    assert list(after) == list(before)
+    for key, value in before.items():
+        assert type(after[key]) is type(value) and after[key] == value, key
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_every_setting_has_declared_constraints_that_accept_its_default(name):
+    cls = get_model_class(name)
+    defaults = {key: default for key, (_, default) in cls.param_types().items()}
+    assert set(cls._parameter_constraints) == set(defaults)
+    check_parameters(cls._parameter_constraints, defaults)  # raises for a default it refuses
+    assert set(cls.param_help) == set(defaults)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_a_bad_setting_is_refused_with_the_one_message(name):
+    cls = get_model_class(name)
+    key = next(iter(cls._parameter_constraints))
+    model = make(name).set_params(**{key: object()})
+    with pytest.raises(ModelError, match=rf"^setting {key}=<object object at .*> is invalid: must be "):
+        model.fit(SIX_TEXTS, SIX_LABELS)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_settings_are_checked_once_per_fit(name, monkeypatch):
+    cls, calls = get_model_class(name), []
+    validate = cls._validate_params
+
+    def counting(self):
+        calls.append(1)
+        validate(self)
+
+    monkeypatch.setattr(cls, "_validate_params", counting)
+    make(name).fit(SIX_TEXTS, SIX_LABELS)
+    assert calls == [1]

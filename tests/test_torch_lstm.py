@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -100,9 +102,10 @@ def test_three_classes_use_softmax_and_empty_text_is_fine():
 
 def test_early_stopping_restores_the_best_epoch():
     flipped = ["negative" if label == "positive" else "positive" for label in SIX_LABELS]
-    model = small(epochs=30, patience=2, lr=0.05).fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, flipped))
+    model = small(epochs=30, patience=2, learning_rate=0.05)
+    model.fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, flipped))
     history = model.history_
-    best = history["best_epoch"]
+    best = model.best_epoch_
     assert len(history["epoch"]) == best + 2 < 30
     y = np.searchsorted(model.classes_, flipped)
     assert model._evaluate(*model._ragged(SIX_TEXTS), y)[0] == pytest.approx(
@@ -122,14 +125,16 @@ def test_non_finite_loss_stops_with_a_warning():
     model = ExplodesAtStep2(**TorchLSTMModel.contract_params())
     with pytest.warns(RuntimeWarning, match="the loss became inf"):
         model.fit(SIX_TEXTS, SIX_LABELS)
-    assert model.history_["epoch"] == [1] and model.history_["best_epoch"] == 1
+    assert model.history_["epoch"] == [1] and model.best_epoch_ == 1
     assert np.isfinite(model.predict_proba(SIX_TEXTS)).all()
 
 
 def test_bad_settings_are_clear_errors():
-    with pytest.raises(ModelError, match="dropout must be in"):
+    with pytest.raises(
+        ModelError, match=re.escape("setting dropout=1.5 is invalid: must be a number in [0, 1)")
+    ):
         small(dropout=1.5).fit(SIX_TEXTS, SIX_LABELS)
-    with pytest.raises(ModelError, match="num_threads must be"):
+    with pytest.raises(ModelError, match="setting num_threads=0 is invalid: must be an integer >= 1 or None"):
         small(num_threads=0).fit(SIX_TEXTS, SIX_LABELS)
 
 

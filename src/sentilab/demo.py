@@ -142,8 +142,8 @@ def step_train(ctx: DemoContext) -> StepResult:
             if "epochs" in settings:
                 settings["epochs"] = "2"
         model = get_model_class(name).from_overrides(settings)
-        if "seed" in model.get_params():
-            model.set_params(seed=ctx.seed)
+        if "random_state" in model.get_params():
+            model.set_params(random_state=ctx.seed)
         started = time.perf_counter()
         model.fit(train.texts, train.labels, validation=(validation.texts, validation.labels))
         seconds = time.perf_counter() - started

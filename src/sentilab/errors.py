@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import threading
 from collections.abc import Iterable
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 
 class SentilabError(Exception):
@@ -33,8 +35,37 @@ class ModelError(SentilabError, ValueError):
     """Bad model input or a model directory that cannot be used."""
 
 
-class NotFittedError(SentilabError, AttributeError):
-    """A model was used before ``fit`` (subclasses AttributeError like scikit-learn's)."""
+if TYPE_CHECKING:
+    from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+    class NotFittedError(SentilabError, _SklearnNotFittedError, AttributeError):
+        """A model was used before ``fit``."""
+
+
+# NotFittedError also subclasses scikit-learn's NotFittedError, so code written for scikit-learn estimators
+# (``except sklearn.exceptions.NotFittedError``) catches ours. The class is made on first use, through the
+# module __getattr__ below: importing scikit-learn takes about a second here, and the CLI and the service
+# import this module at start-up without needing scikit-learn.
+_lock = threading.Lock()
+
+
+def _make_not_fitted_error() -> type:
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    class NotFittedError(SentilabError, SklearnNotFittedError, AttributeError):
+        """A model was used before ``fit`` (an AttributeError and a scikit-learn NotFittedError too)."""
+
+    NotFittedError.__module__, NotFittedError.__qualname__ = __name__, "NotFittedError"  # pickles by name
+    return NotFittedError
+
+
+def __getattr__(name: str):
+    if name == "NotFittedError":
+        with _lock:
+            if "NotFittedError" not in globals():
+                globals()["NotFittedError"] = _make_not_fitted_error()
+        return globals()["NotFittedError"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class MissingExtraError(SentilabError, ImportError):

@@ -6,9 +6,13 @@ A model is a scikit-learn estimator (``clone``, ``Pipeline``, ``GridSearchCV`` w
 * ``fit(texts, labels, *, validation=None) -> self``; ``predict(texts)``; ``predict_proba(texts)`` of shape
   ``(n_texts, n_classes)`` with columns in ``classes_`` order;
 * learned state ends in ``_``;
+* hyperparameters are checked once, at the start of ``fit``, against the class's declared
+  ``_parameter_constraints`` (see :class:`Interval`, :class:`Options`, :class:`Satisfies`), with one message:
+  ``setting hidden_size=0 is invalid: must be an integer >= 1``;
 * ``save(directory)`` / ``load(directory)`` write and read ``config.json``, ``labels.json``, ``vocab.json``,
-  ``weights.safetensors`` and ``meta.json``; nothing on the load path unpickles, and a directory is written
-  to a temporary sibling and renamed into place, so a crash never leaves half a model.
+  ``weights.safetensors`` and ``meta.json``; ``meta.json`` holds the sha256 of every other file, checked on
+  load. Nothing on the load path unpickles, and a directory is written to a temporary sibling and renamed into
+  place, so a crash never leaves half a model.
 
 Subclasses implement four hooks: ``_fit``, ``_predict_proba``, ``_get_state`` and ``_set_state``.
 """
@@ -18,10 +22,12 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
+import numbers
 import platform
 import time
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,9 +39,129 @@ from sentilab.errors import ModelError, NotFittedError
 from sentilab.paths import SELF_DESCRIBED, atomic_dir
 
 #: Bumped when the on-disk layout changes; a directory from a newer format is refused with a clear message.
-FORMAT_VERSION = 1
+#: Format 2: settings renamed (:data:`RENAMED_SETTINGS`), one history format, every file hashed in meta.json.
+#: Format 1 directories (only the weights hashed) still load.
+FORMAT_VERSION = 2
 WEIGHTS_FILE = "weights.safetensors"
 FILES = ("config.json", "labels.json", "vocab.json", WEIGHTS_FILE, "meta.json")
+
+#: Settings an earlier sentilab saved under another name (old -> new); :meth:`SentimentModel.load` maps them.
+RENAMED_SETTINGS = {"seed": "random_state", "lr": "learning_rate", "clip_norm": "max_grad_norm"}
+#: Fitted attributes of a trainable model that meta.json keeps under "training", beside its history
+#: (see sentilab.models.recurrent for both).
+TRAINING_ATTRIBUTES = ("best_epoch_", "stopped_")
+
+
+# =========================================================================== declared parameter constraints
+# Each model class declares ``_parameter_constraints = {setting: [constraint, ...]}``; a value is valid when
+# any constraint of its list allows it. A constraint is an Interval, Options or Satisfies below, ``None`` (the
+# value None), or a type (``bool``, ``str``: isinstance). scikit-learn has the same idea in a private module.
+class Interval:
+    """Numbers from ``left`` to ``right`` (None: unbounded); ``kind`` int admits integers only, float any
+    finite real number. ``closed`` says which ends belong: "both", "left", "right" or "neither"."""
+
+    def __init__(self, kind: type, left: float | None = None, right: float | None = None, *, closed="both"):
+        if kind not in (int, float) or closed not in ("both", "left", "right", "neither"):
+            raise ValueError(f"Interval({kind!r}, closed={closed!r}): kind is int or float")
+        self.kind, self.left, self.right, self.closed = kind, left, right, closed
+
+    def allows(self, value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return False  # True is an int to Python, never a size or a rate to a user
+        if self.kind is int:
+            if not isinstance(value, numbers.Integral):
+                return False
+        elif not (isinstance(value, numbers.Real) and math.isfinite(value)):
+            return False
+        left_in, right_in = self.closed in ("both", "left"), self.closed in ("both", "right")
+        if self.left is not None and (value < self.left or (value == self.left and not left_in)):
+            return False
+        return self.right is None or not (value > self.right or (value == self.right and not right_in))
+
+    def __str__(self) -> str:
+        noun = "an integer" if self.kind is int else "a number"
+        low, high = (None if b is None else f"{b:g}" for b in (self.left, self.right))
+        if low is not None and high is not None:
+            opening = "[" if self.closed in ("both", "left") else "("
+            closing = "]" if self.closed in ("both", "right") else ")"
+            return f"{noun} in {opening}{low}, {high}{closing}"
+        if low is not None:
+            return f"{noun} {'>=' if self.closed in ('both', 'left') else '>'} {low}"
+        if high is not None:
+            return f"{noun} {'<=' if self.closed in ('both', 'right') else '<'} {high}"
+        return noun
+
+
+class Options:
+    """One of a fixed set of values (shown in the given order; a set is shown sorted)."""
+
+    def __init__(self, values: Iterable[Any]):
+        self.values = tuple(sorted(values, key=str) if isinstance(values, (set, frozenset)) else values)
+
+    def allows(self, value: Any) -> bool:
+        for option in self.values:
+            if isinstance(value, bool) != isinstance(option, bool):
+                continue  # True == 1, but a switch is no count
+            if isinstance(value, type(option)) and value == option:  # np.str_ counts as a str
+                return True
+        return False
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(map(repr, self.values))
+
+
+class Satisfies:
+    """Any value for which ``predicate(value)`` is true; ``description`` says what that means to a user."""
+
+    def __init__(self, predicate: Callable[[Any], bool], description: str):
+        self.predicate, self.description = predicate, description
+
+    def allows(self, value: Any) -> bool:
+        return bool(self.predicate(value))
+
+    def __str__(self) -> str:
+        return self.description
+
+
+def _allows(constraint: Any, value: Any) -> bool:
+    if constraint is None:
+        return value is None
+    if isinstance(constraint, type):
+        if constraint is bool:
+            return isinstance(value, (bool, np.bool_))
+        return isinstance(value, constraint)
+    return constraint.allows(value)
+
+
+def _describe(constraint: Any) -> str:
+    if constraint is None:
+        return "None"
+    if constraint is bool:
+        return "True or False"
+    if isinstance(constraint, type):
+        return "a string" if constraint is str else f"a {constraint.__name__}"
+    return str(constraint)
+
+
+def check_parameters(constraints: dict[str, list], params: dict[str, Any]) -> None:
+    """Raise :class:`ModelError` for the first setting in ``params`` that none of its constraints allows."""
+    for name, allowed in constraints.items():
+        value = params[name]
+        if not any(_allows(constraint, value) for constraint in allowed):
+            raise ModelError(
+                f"setting {name}={value!r} is invalid: must be {' or '.join(map(_describe, allowed))}"
+            )
+
+
+def is_step_list(value: Any) -> bool:
+    """A list/tuple of normalization step names (or callables): what ``normalize`` settings take."""
+    return isinstance(value, (list, tuple)) and all(isinstance(s, str) or callable(s) for s in value)
+
+
+#: The constraint of every ``normalize`` setting.
+STEP_LIST = Satisfies(is_step_list, "a list of step names, e.g. ('html', 'lowercase')")
+#: The constraint of every ``tokenizer`` setting (unknown names are refused by the tokenizer registry).
+TOKENIZER = [str, Satisfies(callable, "a function from text to tokens")]
 
 
 def check_texts(texts: Any, *, allow_empty: bool = True) -> list[str]:
@@ -125,6 +251,8 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
     name: ClassVar[str] = ""
     #: One line per hyperparameter: what it does and why its default is what it is (shown by ``--help``).
     param_help: ClassVar[dict[str, str]] = {}
+    #: ``{setting: [constraint, ...]}``, checked once at the start of ``fit`` (see :func:`check_parameters`).
+    _parameter_constraints: ClassVar[dict[str, list]] = {}
 
     # ----------------------------------------------------------------- hooks for subclasses
     def _fit(self, texts: list[str], y: np.ndarray, validation: tuple[list[str], np.ndarray] | None) -> None:
@@ -150,6 +278,7 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
     # ----------------------------------------------------------------- public API
     def fit(self, texts, labels, *, validation=None):
         """Fit on ``texts`` and ``labels``; ``validation`` is an optional ``(texts, labels)`` pair."""
+        self._validate_params()
         texts = check_texts(texts, allow_empty=False)
         labels = check_labels(labels, len(texts))
         self.classes_, y = np.unique(labels, return_inverse=True)
@@ -162,6 +291,11 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
         self.data_fingerprint_ = fingerprint(texts, labels)
         self._fit(texts, y, encoded_validation)
         return self
+
+    def _validate_params(self) -> None:
+        """Check every setting against ``_parameter_constraints`` (overrides scikit-learn's, which would use
+        its own private validator on the same attribute)."""
+        check_parameters(self._parameter_constraints, self.get_params(deep=False))
 
     def predict_proba(self, texts) -> np.ndarray:
         """Probabilities of shape (n_texts, n_classes), columns in ``classes_`` order, rows summing to 1."""
@@ -218,13 +352,20 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
             _write_json(tmp / "labels.json", [_to_json_label(c) for c in self.classes_])
             _write_json(tmp / "vocab.json", data)
             save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp / WEIGHTS_FILE))
+            training = {a.rstrip("_"): getattr(self, a) for a in TRAINING_ATTRIBUTES if hasattr(self, a)}
             meta = {
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "versions": _versions(),
                 "data_fingerprint": getattr(self, "data_fingerprint_", None),
                 "metrics": metrics if metrics is not None else getattr(self, "metrics_", {}),
                 "history": getattr(self, "history_", None),
-                "sha256": {WEIGHTS_FILE: _sha256_file(tmp / WEIGHTS_FILE)},
+                **({"training": training} if training else {}),
+                # Every file of the model but meta.json itself (a file cannot hold its own hash).
+                "sha256": {
+                    path.name: _sha256_file(path)
+                    for path in sorted(tmp.iterdir())
+                    if path.is_file() and path.name != "meta.json"
+                },
                 **(extra_meta or {}),
             }
             _write_json(tmp / "meta.json", meta)
@@ -232,28 +373,22 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def load(cls, directory) -> SentimentModel:
-        """Read a model written by :meth:`save`; verifies format version and weight checksums."""
+        """Read a model written by :meth:`save`; verifies the format version and every file's sha256."""
         from sentilab.models import get_model_class
 
         directory = Path(directory)
         config, labels, data, meta = _read_model_dir(directory)
+        _verify_files(directory, meta, every_file=config["format_version"] >= 2)
         model_cls = get_model_class(config["model"])
         if cls is not SentimentModel and not issubclass(model_cls, cls):
             raise ModelError(f"{directory} holds a {config['model']!r} model, not a {cls.name!r} model")
         try:
-            model = model_cls(**config["params"])
+            model = model_cls(**_renamed_settings(config["params"], model_cls.param_types()))
         except TypeError as exc:
             raise ModelError(
                 f"{directory}/config.json has parameters this version does not accept: {exc}"
             ) from None
         weights = directory / WEIGHTS_FILE
-        expected = meta.get("sha256", {}).get(WEIGHTS_FILE)
-        got = _sha256_file(weights)
-        if expected != got:
-            raise ModelError(
-                f"{weights} is corrupt: its sha256 is {got} but meta.json records {expected}",
-                hint="re-save or retrain the model; do not edit weight files by hand",
-            )
         from safetensors.numpy import load_file
 
         try:
@@ -263,8 +398,12 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
         model.classes_ = np.asarray(labels)
         model.data_fingerprint_ = meta.get("data_fingerprint")
         model.metrics_ = meta.get("metrics") or {}
-        if meta.get("history") is not None:
-            model.history_ = meta["history"]
+        history, training = _upgraded_history(meta.get("history"))
+        if history is not None:
+            model.history_ = history
+        for key, value in {**training, **(meta.get("training") or {})}.items():
+            if f"{key}_" in TRAINING_ATTRIBUTES:
+                setattr(model, f"{key}_", value)
         model._set_state(arrays, data)
         return model
 
@@ -399,6 +538,69 @@ def _read_model_dir(directory: Path) -> tuple[dict, list, dict, dict]:
             hint="upgrade with: pip install --upgrade sentilab",
         )
     return config, labels, data, meta
+
+
+def _verify_files(directory: Path, meta: dict, *, every_file: bool) -> None:
+    """Check each file against its sha256 in meta.json. ``every_file``: each file the loader reads must be
+    listed (format 2); format 1 listed only the weights, and what is listed is what can be checked."""
+    hashes = meta.get("sha256")
+    if not isinstance(hashes, dict):
+        hashes = {}
+    required = [name for name in FILES if name != "meta.json"] if every_file else [WEIGHTS_FILE]
+    unlisted = [name for name in required if name not in hashes]
+    if unlisted:
+        raise ModelError(
+            f"{directory / 'meta.json'} records no sha256 for {', '.join(unlisted)}, so the model cannot be "
+            "checked; retrain or re-save the model"
+        )
+    for name, expected in hashes.items():
+        path = directory / str(name)
+        if Path(str(name)).name != name or not path.is_file():
+            raise ModelError(
+                f"model file {name} listed in {directory / 'meta.json'} is missing from {directory}"
+            )
+        if _sha256_file(path) != expected:
+            raise ModelError(
+                f"model file {name} in {directory} does not match its sha256 in meta.json (it was changed "
+                "after saving); retrain or re-save the model"
+            )
+
+
+def _renamed_settings(params: dict[str, Any], accepted: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with old setting names (:data:`RENAMED_SETTINGS`) mapped to the names ``accepted`` has.
+
+    A name is mapped only where the model takes the new name and not the old one, so a model whose own
+    setting is still called ``seed`` keeps it.
+    """
+    out = {}
+    for key, value in params.items():
+        new = RENAMED_SETTINGS.get(key)
+        renamed = new is not None and key not in accepted and new in accepted and new not in params
+        out[new if renamed else key] = value
+    return out
+
+
+def _upgraded_history(history: Any) -> tuple[Any, dict[str, Any]]:
+    """A history saved by an earlier sentilab in today's format, and the training summary it held.
+
+    Earlier LSTMs kept ``best_epoch``, ``monitor`` and ``stopped`` inside the dict and called the accuracies
+    ``train_acc``/``valid_acc``; the fine-tuned encoder kept a list of per-epoch records. Anything else (a
+    history in today's format, or another model's own dict) is returned unchanged.
+    """
+    if isinstance(history, list) and all(isinstance(record, dict) for record in history):
+        if not history:  # a frozen encoder saved an empty list: it has no history
+            return None, {}
+        keys = list(dict.fromkeys(key for record in history for key in record))
+        return {key: [record.get(key) for record in history] for key in keys}, {}
+    if not isinstance(history, dict) or not isinstance(history.get("epoch"), list):
+        return history, {}
+    history = dict(history)
+    training = {key: history.pop(key) for key in ("best_epoch", "stopped") if key in history}
+    history.pop("monitor", None)
+    for old, new in (("train_acc", "train_accuracy"), ("valid_acc", "valid_accuracy")):
+        if old in history and new not in history:
+            history[new] = history.pop(old)
+    return history, training
 
 
 def _versions() -> dict[str, str]:

@@ -37,7 +37,6 @@ import os
 import re
 import sys
 import threading
-import time
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -47,7 +46,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from sentilab.errors import MissingExtraError, ModelError, require
-from sentilab.models.base import SentimentModel
+from sentilab.models.base import TRAINING_ATTRIBUTES, Interval, Options, SentimentModel
 from sentilab.paths import atomic_file, home
 
 #: The PyPI packages that ship the models, and the modules they install.
@@ -536,7 +535,7 @@ class EncoderModel(SentimentModel):
         "warmup_ratio": "fraction of fine-tuning steps spent raising the learning rate linearly from 0 "
         "(then it decays linearly to 0)",
         "weight_decay": "AdamW weight decay for fine-tuning (not applied to biases and LayerNorm weights)",
-        "max_grad_norm": "gradient clipping threshold (global L2 norm) for fine-tuning",
+        "max_grad_norm": "gradient clipping threshold (global L2 norm) for fine-tuning (0: no clipping)",
         "dropout": "dropout inside the encoder and before the head while fine-tuning (BERT's 0.1)",
         "max_len": "tokens per text, [CLS]/[SEP] included; longer texts are truncated (128: MiniLM's "
         "training length, more than any tweet)",
@@ -547,6 +546,22 @@ class EncoderModel(SentimentModel):
         "cache_embeddings": "cache frozen-encoder embeddings by text hash in memory and under "
         "$SENTILAB_HOME/cache/embeddings",
         "random_state": "seed for fine-tuning (head initialisation, shuffling, dropout)",
+    }
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "C": [Interval(float, 0, None, closed="neither")],
+        "max_iter": [Interval(int, 1, None)],
+        "finetune": [bool],
+        "epochs": [Interval(int, 1, None)],
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "batch_size": [Interval(int, 1, None)],
+        "warmup_ratio": [Interval(float, 0, 1, closed="left")],
+        "weight_decay": [Interval(float, 0, None)],
+        "max_grad_norm": [Interval(float, 0, None)],
+        "dropout": [Interval(float, 0, 1, closed="left")],
+        "max_len": [Interval(int, 3, 512)],  # [CLS] + a token + [SEP]; MiniLM has 512 positions
+        "backend": [Options(BACKENDS)],
+        "cache_embeddings": [bool],
+        "random_state": [Interval(int, 0, None)],
     }
 
     def __init__(
@@ -588,42 +603,20 @@ class EncoderModel(SentimentModel):
         return {}
 
     # ------------------------------------------------------------------ checks
-    def _check_params(self) -> None:
-        def bad(name: str, allowed: str) -> ModelError:
-            return ModelError(
-                f"encoder setting {name}={getattr(self, name)!r} is invalid: it must be {allowed}"
+    def _check_backend(self) -> None:
+        """What the per-setting constraints cannot say: which backends go with fine-tuning, and bf16 speed."""
+        if self.finetune and self.backend != "torch":
+            raise ModelError(
+                f"backend={self.backend!r} is an inference engine for the pretrained encoder and "
+                "cannot be fine-tuned",
+                hint="fine-tune with backend=torch (the fine-tuned model then predicts with torch fp32)",
             )
-
-        if self.backend not in BACKENDS:
-            raise bad("backend", f"one of {', '.join(BACKENDS)}")
-        if not 2 < self.max_len <= 512:
-            raise bad("max_len", "between 3 and 512 (MiniLM has 512 positions)")
-        if not self.C > 0:
-            raise bad("C", "> 0")
         if self.backend == "torch-bf16" and not self.finetune and not _cpu_has_bf16():
             warnings.warn(
                 "backend='torch-bf16' on a CPU without bfloat16 instructions is slower than 'torch'; "
                 "use backend=torch here",
                 stacklevel=4,
             )
-        if self.finetune:
-            if self.backend != "torch":
-                raise ModelError(
-                    f"backend={self.backend!r} is an inference engine for the pretrained encoder and "
-                    "cannot be fine-tuned",
-                    hint="fine-tune with backend=torch (the fine-tuned model then predicts with torch fp32)",
-                )
-            for name in ("epochs", "batch_size"):
-                if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 1):
-                    raise bad(name, "an integer >= 1")
-            if not self.learning_rate > 0:
-                raise bad("learning_rate", "> 0")
-            if not 0 <= self.warmup_ratio < 1:
-                raise bad("warmup_ratio", "in [0, 1)")
-            if not 0 <= self.dropout < 1:
-                raise bad("dropout", "in [0, 1)")
-            if not self.max_grad_norm > 0:
-                raise bad("max_grad_norm", "> 0")
 
     # ------------------------------------------------------------------ features
     def _features(self, texts: list[str], *, progress: bool | None = None) -> np.ndarray:
@@ -638,9 +631,10 @@ class EncoderModel(SentimentModel):
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, texts, y, validation) -> None:
-        self._check_params()
+        self._check_backend()
         self.encoder_weights_ = None
-        self.history_ = []
+        for name in ("history_", *TRAINING_ATTRIBUTES):  # left by an earlier fine-tune of this object
+            self.__dict__.pop(name, None)
         if self.finetune:
             self._finetune(texts, y, validation)
         else:
@@ -665,129 +659,33 @@ class EncoderModel(SentimentModel):
         self.intercept_ = intercept.astype(np.float64)
 
     def _finetune(self, texts: list[str], y: np.ndarray, validation) -> None:
+        """MiniLM + a linear head trained end to end by the shared trainer (sentilab.models.recurrent): AdamW,
+        warm-up then linear decay, clipping, dropout; with validation data the best epoch is kept."""
         torch = _torch()
-        from tqdm.auto import tqdm
+        from sentilab.models.recurrent import train_epochs
 
-        directory = str(pretrained_dir())
-        config = _pretrained_config(directory)
-        n_classes = len(self.classes_)
+        config = _pretrained_config(str(pretrained_dir()))
         torch.manual_seed(self.random_state)
         generator = torch.Generator().manual_seed(self.random_state)
-        numpy_rng = np.random.default_rng(self.random_state)
-
         # Trainable copies: the shared pretrained tensors must stay untouched for frozen-encoder models.
         weights = {
-            k: v.detach().clone().requires_grad_(True) for k, v in _pretrained_weights(directory).items()
+            k: v.detach().clone().requires_grad_(True)
+            for k, v in _pretrained_weights(str(pretrained_dir())).items()
         }
         head_weight = torch.nn.Parameter(
-            torch.empty(n_classes, EMBEDDING_DIM).normal_(0, 0.02, generator=generator)
+            torch.empty(len(self.classes_), EMBEDDING_DIM).normal_(0, 0.02, generator=generator)
         )
-        head_bias = torch.nn.Parameter(torch.zeros(n_classes))
-        no_decay = [w for k, w in weights.items() if k.endswith(".bias") or "LayerNorm" in k] + [head_bias]
-        decay = [w for k, w in weights.items() if not (k.endswith(".bias") or "LayerNorm" in k)] + [
-            head_weight
-        ]
-        optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": self.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=self.learning_rate,
+        head_bias = torch.nn.Parameter(torch.zeros(len(self.classes_)))
+        loop = _FineTuning(
+            self, config, weights, head_weight, head_bias, tokenize(texts, self.max_len), y, validation
         )
-        id_lists = tokenize(texts, self.max_len)
-        steps_per_epoch = math.ceil(len(texts) / self.batch_size)
-        total_steps = steps_per_epoch * self.epochs
-        warmup_steps = max(1, round(self.warmup_ratio * total_steps)) if self.warmup_ratio > 0 else 0
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            functools.partial(warmup_linear_decay, warmup_steps=warmup_steps, total_steps=total_steps),
-        )
-        labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
-        validation_ids = (
-            (tokenize(validation[0], self.max_len), validation[1]) if validation is not None else None
-        )
-
-        best: tuple[float, dict, Any, Any] | None = None
-        for epoch in range(1, self.epochs + 1):
-            epoch_began = time.perf_counter()
-            batches = self._training_batches([len(ids) for ids in id_lists], numpy_rng)
-            total_loss, seen = 0.0, 0
-            with tqdm(
-                batches, desc=f"fine-tuning epoch {epoch}/{self.epochs}", unit="batch", leave=False
-            ) as bar:
-                for batch in bar:
-                    ids, mask = (torch.from_numpy(a) for a in pad_batch([id_lists[i] for i in batch]))
-                    hidden = minilm_forward(weights, config, ids, mask, dropout=self.dropout)
-                    pooled = torch.nn.functional.dropout(mean_pool(hidden, mask), self.dropout, True)
-                    logits = torch.nn.functional.linear(pooled, head_weight, head_bias)  # (B, n_classes)
-                    loss = torch.nn.functional.cross_entropy(logits, labels[batch])
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    torch.nn.utils.clip_grad_norm_(
-                        [*weights.values(), head_weight, head_bias], self.max_grad_norm
-                    )
-                    optimizer.step()
-                    scheduler.step()
-                    total_loss += loss.item() * len(batch)
-                    seen += len(batch)
-                    bar.set_postfix(loss=f"{total_loss / seen:.3f}")
-            record: dict[str, Any] = {"epoch": epoch, "train_loss": total_loss / seen}
-            if validation_ids is not None:
-                valid_loss, valid_accuracy = self._evaluate_finetuned(
-                    weights, head_weight, head_bias, *validation_ids
-                )
-                record.update(valid_loss=valid_loss, valid_accuracy=valid_accuracy)
-                if best is None or valid_loss < best[0]:
-                    snapshot = {k: v.detach().clone() for k, v in weights.items()}
-                    best = (valid_loss, snapshot, head_weight.detach().clone(), head_bias.detach().clone())
-            record["seconds"] = round(time.perf_counter() - epoch_began, 2)
-            self.history_.append(record)
-
-        if best is not None:
-            self.best_epoch_ = 1 + min(
-                range(len(self.history_)), key=lambda i: self.history_[i]["valid_loss"]
-            )
-            _, final_weights, final_head_weight, final_head_bias = best
-        else:
-            self.best_epoch_ = self.epochs
-            final_weights = {k: v.detach() for k, v in weights.items()}
-            final_head_weight, final_head_bias = head_weight.detach(), head_bias.detach()
-        self.encoder_weights_ = final_weights
-        self.coef_ = final_head_weight.numpy().astype(np.float64)
-        self.intercept_ = final_head_bias.numpy().astype(np.float64)
-
-    def _training_batches(self, lengths: list[int], rng: np.random.Generator) -> list[np.ndarray]:
-        """Shuffled batches of texts of similar length: shuffle, sort within pools of 50 batches by length,
-        cut into batches, shuffle the batches. Most of the padding (and its compute) goes away."""
-        order = rng.permutation(len(lengths))
-        pool = self.batch_size * 50
-        batches = []
-        for start in range(0, len(order), pool):
-            chunk = order[start : start + pool]
-            chunk = chunk[np.argsort([-lengths[i] for i in chunk], kind="stable")]
-            batches += [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
-        return [batches[i] for i in rng.permutation(len(batches))]
-
-    def _evaluate_finetuned(self, weights, head_weight, head_bias, id_lists, y) -> tuple[float, float]:
-        torch = _torch()
-        config = _pretrained_config(str(pretrained_dir()))
-        total_loss, correct = 0.0, 0
-        with torch.inference_mode():
-            for batch in _length_batches([len(ids) for ids in id_lists], INFERENCE_BATCH):
-                ids, mask = (torch.from_numpy(a) for a in pad_batch([id_lists[i] for i in batch]))
-                logits = torch.nn.functional.linear(
-                    mean_pool(minilm_forward(weights, config, ids, mask), mask), head_weight, head_bias
-                )
-                target = torch.from_numpy(np.asarray(y)[batch].astype(np.int64))
-                total_loss += torch.nn.functional.cross_entropy(logits, target, reduction="sum").item()
-                correct += int((logits.argmax(1) == target).sum())
-        return total_loss / len(id_lists), correct / len(id_lists)
+        result = train_epochs(loop, epochs=self.epochs, keep_lowest_training_loss=False)
+        self.history_, self.best_epoch_, self.stopped_ = result.history, result.best_epoch, result.stopped
+        self.encoder_weights_ = {k: v.detach() for k, v in weights.items()}
+        self.coef_ = head_weight.detach().numpy().astype(np.float64)
+        self.intercept_ = head_bias.detach().numpy().astype(np.float64)
 
     # ------------------------------------------------------------------ prediction
-    def predict(self, texts) -> np.ndarray:
-        """The most probable label of each text."""
-        # predict_proba first: it raises NotFittedError before classes_ is touched (a plain AttributeError).
-        proba = self.predict_proba(texts)
-        return self.classes_[np.argmax(proba, axis=1)]
-
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
         features = self._features(texts).astype(np.float64)
         return softmax(features @ self.coef_.T + self.intercept_)  # (n, d) @ (d, k) + (k,) -> (n, k)
@@ -839,8 +737,6 @@ class EncoderModel(SentimentModel):
                 f"this encoder model's head has shape {self.coef_.shape} but its labels.json has "
                 f"{len(self.classes_)} classes and MiniLM has {EMBEDDING_DIM} dimensions; the directory is corrupt"
             )
-        if not hasattr(self, "history_"):  # the base class restores it from meta.json
-            self.history_ = []
         self.n_features_in_ = EMBEDDING_DIM
         self.encoder_weights_ = None
         installed = package_version(ENCODER_MODULE)  # raises MissingExtraError without the package
@@ -861,3 +757,93 @@ class EncoderModel(SentimentModel):
                     "the directory is corrupt: retrain or re-save it"
                 )
             self.encoder_weights_ = {k: torch.from_numpy(np.ascontiguousarray(loaded[k])) for k in expected}
+
+
+class _FineTuning:
+    """The fine-tuning :class:`~sentilab.models.recurrent.TrainingLoop`: MiniLM + a linear head, AdamW with
+    weight decay (not on biases and LayerNorm weights), warm-up then linear decay of the learning rate."""
+
+    def __init__(self, model: EncoderModel, config, weights, head_weight, head_bias, id_lists, y, validation):
+        torch = _torch()
+        self.model, self.config, self.weights = model, config, weights
+        self.head_weight, self.head_bias, self.id_lists = head_weight, head_bias, id_lists
+        self.labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
+        self.n_texts = len(id_lists)
+        self.has_validation = validation is not None
+        self.validation = (tokenize(validation[0], model.max_len), validation[1]) if validation else None
+        self.rng = np.random.default_rng(model.random_state)
+        no_decay = [w for k, w in weights.items() if k.endswith(".bias") or "LayerNorm" in k] + [head_bias]
+        decay = [w for k, w in weights.items() if not (k.endswith(".bias") or "LayerNorm" in k)]
+        self.optimizer = torch.optim.AdamW(
+            [
+                {"params": decay + [head_weight], "weight_decay": model.weight_decay},
+                {"params": no_decay, "weight_decay": 0.0},
+            ],
+            lr=model.learning_rate,
+        )
+        total_steps = math.ceil(self.n_texts / model.batch_size) * model.epochs
+        warmup_steps = max(1, round(model.warmup_ratio * total_steps)) if model.warmup_ratio > 0 else 0
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer,
+            functools.partial(warmup_linear_decay, warmup_steps=warmup_steps, total_steps=total_steps),
+        )
+
+    def epoch_batches(self) -> list[np.ndarray]:
+        """Shuffled batches of texts of similar length: shuffle, sort within pools of 50 batches by length,
+        cut into batches, shuffle the batches. Most of the padding (and its compute) goes away."""
+        lengths = [len(ids) for ids in self.id_lists]
+        size = self.model.batch_size
+        order = self.rng.permutation(len(lengths))
+        batches = []
+        for start in range(0, len(order), size * 50):
+            chunk = order[start : start + size * 50]
+            chunk = chunk[np.argsort([-lengths[i] for i in chunk], kind="stable")]
+            batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+        return [batches[i] for i in self.rng.permutation(len(batches))]
+
+    def train_step(self, batch: np.ndarray) -> tuple[float, int]:
+        torch = _torch()
+        functional, dropout = torch.nn.functional, self.model.dropout
+        ids, mask = (torch.from_numpy(a) for a in pad_batch([self.id_lists[i] for i in batch]))
+        hidden = minilm_forward(self.weights, self.config, ids, mask, dropout=dropout)
+        pooled = functional.dropout(mean_pool(hidden, mask), dropout, True)
+        logits = functional.linear(pooled, self.head_weight, self.head_bias)  # (B, n_classes)
+        target = self.labels[batch]
+        loss = functional.cross_entropy(logits, target)
+        value = float(loss.item())
+        if math.isfinite(value):  # a non-finite loss must not reach the weights
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.model.max_grad_norm:
+                parameters = [*self.weights.values(), self.head_weight, self.head_bias]
+                torch.nn.utils.clip_grad_norm_(parameters, self.model.max_grad_norm)
+            self.optimizer.step()
+            self.scheduler.step()
+        return value, int((logits.argmax(1) == target).sum())
+
+    def validation_scores(self) -> tuple[float, float]:
+        torch = _torch()
+        functional = torch.nn.functional
+        id_lists, y = self.validation
+        total_loss, correct = 0.0, 0
+        with torch.inference_mode():
+            for batch in _length_batches([len(ids) for ids in id_lists], INFERENCE_BATCH):
+                ids, mask = (torch.from_numpy(a) for a in pad_batch([id_lists[i] for i in batch]))
+                pooled = mean_pool(minilm_forward(self.weights, self.config, ids, mask), mask)
+                logits = functional.linear(pooled, self.head_weight, self.head_bias)
+                target = torch.from_numpy(np.asarray(y)[batch].astype(np.int64))
+                total_loss += functional.cross_entropy(logits, target, reduction="sum").item()
+                correct += int((logits.argmax(1) == target).sum())
+        return total_loss / len(id_lists), correct / len(id_lists)
+
+    def _tensors(self) -> dict[str, Any]:
+        return {**self.weights, "head.weight": self.head_weight, "head.bias": self.head_bias}
+
+    def snapshot(self) -> dict[str, Any]:
+        return {name: tensor.detach().clone() for name, tensor in self._tensors().items()}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        torch = _torch()
+        with torch.no_grad():
+            for name, tensor in self._tensors().items():
+                tensor.copy_(snapshot[name])

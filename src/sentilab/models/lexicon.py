@@ -12,19 +12,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sentilab.errors import ModelError, require
-from sentilab.models.base import SentimentModel
-
-#: Label names VADER understands (case-insensitive), and integer schemes seen in the wild.
-NEGATIVE_NAMES = {"negative", "neg"}
-NEUTRAL_NAMES = {"neutral", "neu"}
-POSITIVE_NAMES = {"positive", "pos"}
-INTEGER_SCHEMES = {
-    (0, 1): ("negative", "positive"),
-    (-1, 1): ("negative", "positive"),
-    (0, 4): ("negative", "positive"),  # Sentiment140 polarity
-    (-1, 0, 1): ("negative", "neutral", "positive"),
-    (0, 2, 4): ("negative", "neutral", "positive"),
-}
+from sentilab.labels import class_sentiments
+from sentilab.models.base import Interval, SentimentModel
 
 
 @functools.cache
@@ -33,8 +22,9 @@ def _analyzer():
     return module.SentimentIntensityAnalyzer()
 
 
-def compound_to_proba(compound: np.ndarray, kinds: list[str], neutral_band: float) -> np.ndarray:
-    """Map compound scores (n,) to probabilities (n, len(kinds)) over ``kinds`` (negative/neutral/positive).
+def compound_to_proba(compound: np.ndarray, sentiments: list[str], neutral_band: float) -> np.ndarray:
+    """Map compound scores (n,) to probabilities (n, len(sentiments)) over ``sentiments``, the sentiment
+    (negative/neutral/positive) of each class.
 
     Weights, with ``t = neutral_band``::
 
@@ -55,27 +45,28 @@ def compound_to_proba(compound: np.ndarray, kinds: list[str], neutral_band: floa
     w_pos = np.maximum(c, 0.0)
     w_neg = np.maximum(-c, 0.0)
     w_neu = np.full_like(c, max(t - 1e-9, 0.0))
-    if "neutral" not in kinds:
+    if "neutral" not in sentiments:
         w_pos, w_neg = w_pos + w_neu / 2, w_neg + w_neu / 2
         w_neu = np.zeros_like(c)
     total = w_pos + w_neg + w_neu
     total = np.where(total > 0, total, 1.0)
     # With t == 0 and c == 0 all weights are zero: split evenly rather than divide by zero.
     columns = {"negative": w_neg / total, "neutral": w_neu / total, "positive": w_pos / total}
-    proba = np.column_stack([columns[kind] for kind in kinds])
+    proba = np.column_stack([columns[sentiment] for sentiment in sentiments])
     empty = proba.sum(axis=1) == 0
-    proba[empty] = 1.0 / len(kinds)
+    proba[empty] = 1.0 / len(sentiments)
     return proba
 
 
 class VaderModel(SentimentModel):
     """VADER's compound score as probabilities over the labels; ``fit`` only records ``classes_``.
 
-    Labels must name sentiments VADER knows: negative/neutral/positive (or neg/neu/pos, any case), or an
-    integer scheme 0/1, -1/1, 0/4 (Sentiment140), -1/0/1, 0/2/4. The mapping from the compound score ``c``
-    to probabilities is documented in :func:`compound_to_proba`: three classes follow VADER's recommended
-    thresholds (``c >= neutral_band`` positive, ``c <= -neutral_band`` negative, else neutral); two classes
-    give ``p(positive)`` rising from 0.5 at ``c = 0``.
+    Labels must name sentiments (negative/neutral/positive, any case, or an alias such as neg/pos), or form
+    an integer scheme (0/1, 0/4 as in Sentiment140, -1/0/1, 0/1/2, 0/2/4): :mod:`sentilab.labels` decides,
+    on fit and again on load (nothing about it is saved but the classes). The mapping from the compound
+    score ``c`` to probabilities is documented in :func:`compound_to_proba`: three classes follow VADER's
+    recommended thresholds (``c >= neutral_band`` positive, ``c <= -neutral_band`` negative, else neutral);
+    two classes give ``p(positive)`` rising from 0.5 at ``c = 0``.
     """
 
     name: ClassVar[str] = "vader"
@@ -83,13 +74,15 @@ class VaderModel(SentimentModel):
         "neutral_band": "compound scores within ±band count as neutral (VADER's authors recommend 0.05)",
     }
 
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "neutral_band": [Interval(float, 0, 1, closed="left")],
+    }
+
     def __init__(self, *, neutral_band: float = 0.05):
         self.neutral_band = neutral_band
 
     def _fit(self, texts, y, validation) -> None:
-        if not 0.0 <= float(self.neutral_band) < 1.0:
-            raise ModelError(f"neutral_band={self.neutral_band!r} must be in [0, 1)")
-        self.kinds_ = _label_kinds(self.classes_)
+        self.sentiments_ = _vader_sentiments(self.classes_)
         _analyzer()  # fail now, with the install hint, if vaderSentiment is missing
 
     def compound(self, texts) -> np.ndarray:
@@ -100,38 +93,23 @@ class VaderModel(SentimentModel):
         return np.fromiter((analyze(t)["compound"] for t in check_texts(texts)), dtype=np.float64)
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
-        return compound_to_proba(self.compound(texts), self.kinds_, float(self.neutral_band))
+        return compound_to_proba(self.compound(texts), self.sentiments_, float(self.neutral_band))
 
     def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        return {}, {"kinds": list(self.kinds_)}
+        return {}, {}  # the lexicon ships with vaderSentiment; the class sentiments follow from labels.json
 
     def _set_state(self, arrays, data) -> None:
-        self.kinds_ = _label_kinds(self.classes_)
+        self.sentiments_ = _vader_sentiments(self.classes_)
 
 
-def _label_kinds(classes: np.ndarray) -> list[str]:
-    """negative/neutral/positive for each class, or a clear error when a label cannot be mapped."""
-    values = [c.item() if isinstance(c, np.generic) else c for c in classes]
-    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        scheme = INTEGER_SCHEMES.get(tuple(sorted(int(v) for v in values)))
-        if scheme is not None:
-            return list(scheme)
-    else:
-        kinds = []
-        for value in values:
-            name = str(value).strip().lower()
-            if name in NEGATIVE_NAMES:
-                kinds.append("negative")
-            elif name in NEUTRAL_NAMES:
-                kinds.append("neutral")
-            elif name in POSITIVE_NAMES:
-                kinds.append("positive")
-            else:
-                break
-        else:
-            if len(set(kinds)) == len(kinds) and {"negative", "positive"} <= set(kinds):
-                return kinds
-    raise ModelError(
-        f"vader maps its score onto negative/neutral/positive, but the labels are {values}",
-        hint="use labels negative/positive (and neutral), neg/pos, or integers 0/1, 0/4, -1/0/1 or 0/2/4",
-    )
+def _vader_sentiments(classes: np.ndarray) -> list[str]:
+    """negative/neutral/positive for each class (see sentilab.labels), or a clear error."""
+    sentiments = class_sentiments(classes)
+    if sentiments is None:
+        values = [c.item() if isinstance(c, np.generic) else c for c in classes]
+        raise ModelError(
+            f"vader maps its score onto negative/neutral/positive, but the labels are {values}",
+            hint="use labels negative/positive (and neutral), neg/pos, or integers 0/1, 0/4, -1/0/1, 0/1/2 "
+            "or 0/2/4",
+        )
+    return sentiments

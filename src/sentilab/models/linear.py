@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from sentilab.errors import ModelError
-from sentilab.models.base import SentimentModel
+from sentilab.models.base import STEP_LIST, TOKENIZER, Interval, Options, Satisfies, SentimentModel
 from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
 from sentilab.text.tokenize import NEGATED, get_tokenizer, mark_negation
 
@@ -330,6 +330,14 @@ def _row_index(matrix) -> np.ndarray:
 Features = Literal["binary", "count", "tfidf", "nbsvm"]
 
 
+def _is_ngram_range(value: Any) -> bool:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return False
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in value):
+        return False
+    return 1 <= value[0] <= value[1] <= 6
+
+
 class BowModel(SentimentModel):
     """Bag of n-grams + logistic regression; NBSVM (Wang & Manning 2012) with ``features="nbsvm"``.
 
@@ -365,6 +373,24 @@ class BowModel(SentimentModel):
         "nb_alpha": "nbsvm only: add-alpha smoothing of the log-count ratios",
         "nb_beta": "nbsvm only: weight interpolation of Wang & Manning (1.0 = plain logistic regression)",
         "negation": "mark words after not/never/n't up to the next punctuation ('not bad' -> not ¬bad)",
+    }
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "features": [Options(("binary", "count", "tfidf", "nbsvm"))],
+        "ngram_range": [
+            Satisfies(_is_ngram_range, "two integers with 1 <= smallest <= largest <= 6, e.g. (1, 2)")
+        ],
+        "min_df": [Interval(int, 1, None)],
+        "max_df": [Interval(float, 0, 1, closed="right")],
+        "max_features": [Interval(int, 1, None), None],
+        "tokenizer": TOKENIZER,
+        "normalize": [STEP_LIST],
+        "sublinear_tf": [bool],
+        "C": [Interval(float, 0, None, closed="neither")],
+        "class_weight": [Options(("balanced",)), None],
+        "max_iter": [Interval(int, 1, None)],
+        "nb_alpha": [Interval(float, 0, None, closed="neither")],
+        "nb_beta": [Interval(float, 0, 1)],
+        "negation": [bool],
     }
 
     def __init__(
@@ -404,37 +430,6 @@ class BowModel(SentimentModel):
     def contract_params(cls) -> dict[str, Any]:
         return {"min_df": 1, "C": 10.0}
 
-    # ----------------------------------------------------------------- validation
-    def _check_params(self) -> tuple[int, int]:
-        allowed = ("binary", "count", "tfidf", "nbsvm")
-        if self.features not in allowed:
-            raise ModelError(f"features={self.features!r} is not one of: {', '.join(allowed)}")
-        try:
-            lo, hi = (int(v) for v in self.ngram_range)
-        except (TypeError, ValueError):
-            raise ModelError(f"ngram_range={self.ngram_range!r} must be two integers such as 1,2") from None
-        if not 1 <= lo <= hi <= 6:
-            raise ModelError(f"ngram_range={self.ngram_range!r} must satisfy 1 <= smallest <= largest <= 6")
-        if isinstance(self.min_df, bool) or not isinstance(self.min_df, (int, np.integer)) or self.min_df < 1:
-            raise ModelError(f"min_df={self.min_df!r} must be a whole number of documents >= 1")
-        if not 0.0 < float(self.max_df) <= 1.0:
-            raise ModelError(f"max_df={self.max_df!r} must be a fraction of documents in (0, 1]")
-        if self.max_features is not None and int(self.max_features) < 1:
-            raise ModelError(f"max_features={self.max_features!r} must be >= 1, or None for no limit")
-        if not float(self.C) > 0:
-            raise ModelError(f"C={self.C!r} must be > 0")
-        if self.class_weight not in (None, "balanced"):
-            raise ModelError(f"class_weight={self.class_weight!r} must be 'balanced' or None")
-        if not float(self.nb_alpha) > 0:
-            raise ModelError(f"nb_alpha={self.nb_alpha!r} must be > 0")
-        if not 0.0 <= float(self.nb_beta) <= 1.0:
-            raise ModelError(f"nb_beta={self.nb_beta!r} must be in [0, 1]")
-        if isinstance(self.normalize, str):
-            raise ModelError(
-                f"normalize={self.normalize!r} must be a list of step names, e.g. ('html', 'lowercase')"
-            )
-        return lo, hi
-
     def _pipeline(self) -> TokenPipeline:
         pipeline = getattr(self, "_pipeline_cache", None)
         key = (tuple(self.normalize), self.tokenizer, bool(self.negation))
@@ -445,7 +440,7 @@ class BowModel(SentimentModel):
 
     # ----------------------------------------------------------------- fitting
     def _fit(self, texts, y, validation) -> None:
-        lo, hi = self._check_params()
+        lo, hi = (int(n) for n in self.ngram_range)
         pipeline = self._pipeline()
         counts, ngrams, doc_freq = _learn_vocabulary(
             texts,

@@ -1,15 +1,13 @@
-"""An LSTM sentiment classifier written from scratch in NumPy, and the training loop it shares with ``lstm``.
+"""An LSTM sentiment classifier written from scratch in NumPy (registry name ``numpy-lstm``).
 
-Three parts, top to bottom:
+Two parts, top to bottom:
 
 1. :class:`LSTMNetwork`: the network as plain arrays. Embedding -> ``num_layers`` stacked LSTM layers ->
    linear head on the last hidden state; forward, backprop through time, Adam, clipping. No globals: every
    array lives in the object or is passed in.
-2. :class:`RecurrentModel`: what both recurrent models (this one and the PyTorch ``lstm``) share:
-   normalizer + tokenizer, :class:`~sentilab.text.vocab.Vocabulary`, optional GloVe initialisation, batching,
-   the epoch loop with a progress bar and one line per epoch on stderr, early stopping on validation loss
-   with the best weights restored, ``history_``, and the stop on a non-finite loss.
-3. :class:`NumpyLSTMModel` (registry name ``numpy-lstm``): (2) driving (1).
+2. :class:`NumpyLSTMModel`: :class:`~sentilab.models.recurrent.RecurrentModel` (text to ids, batching,
+   GloVe, and the shared trainer with early stopping and ``history_``; also used by the PyTorch ``lstm``)
+   driving (1).
 
 Notation (shapes in comments): B batch, T time steps, D input size (embedding dim, or H above the first
 layer), H hidden size, K outputs (1 for two classes: a sigmoid; the number of classes otherwise: a softmax),
@@ -35,20 +33,14 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
-import time
-import warnings
-from array import array
-from collections.abc import Iterable, Iterator
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from sentilab.errors import ModelError
-from sentilab.models.base import SentimentModel
-from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
-from sentilab.text.tokenize import get_tokenizer
-from sentilab.text.vocab import UNK_ID, Vocabulary
+from sentilab.models.base import Options
+from sentilab.models.recurrent import RECURRENT_HELP, RecurrentModel, loss_and_gradient
+from sentilab.text.normalize import DEFAULT_STEPS
 
 BETA1, BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
 
@@ -104,7 +96,7 @@ class LSTMNetwork:
         num_layers: int,
         n_outputs: int,
         train_embedding: bool = True,
-        seed: int = 0,
+        random_state: int = 0,
         dtype: Any = np.float32,
     ):
         self.dtype = np.dtype(dtype)
@@ -136,7 +128,7 @@ class LSTMNetwork:
             offset += n
         if not train_embedding:
             self.params["embedding"] = np.ascontiguousarray(embedding, dtype=self.dtype)
-        self._initialise(np.random.default_rng(seed), embedding)
+        self._initialise(np.random.default_rng(random_state), embedding)
         # Adam state: first and second moments, and the step count for bias correction.
         self.adam_m = np.zeros_like(self.theta)
         self.adam_v = np.zeros_like(self.theta)
@@ -241,11 +233,11 @@ class LSTMNetwork:
             self.grad *= max_norm / (norm + 1e-12)
         return norm
 
-    def adam_step(self, lr: float) -> None:
+    def adam_step(self, learning_rate: float) -> None:
         """One Adam update of every trainable parameter (Kingma & Ba 2015, with bias correction)::
 
         m ← β1 m + (1-β1) g          v ← β2 v + (1-β2) g²
-        θ ← θ - lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε)
+        θ ← θ - lr · (m / (1-β1^t)) / (sqrt(v / (1-β2^t)) + ε)        (lr = learning_rate)
         """
         self.adam_t += 1
         t = self.adam_t
@@ -265,7 +257,7 @@ class LSTMNetwork:
         s *= 1.0 / math.sqrt(1.0 - BETA2**t)
         s += ADAM_EPS
         np.divide(m, s, out=s)  # m̂ / (sqrt(v̂) + ε) with m̂ = m / (1-β1^t)
-        s *= lr / (1.0 - BETA1**t)
+        s *= learning_rate / (1.0 - BETA1**t)
         self.theta -= s
 
     # ----------------------------------------------------------------- state
@@ -411,352 +403,6 @@ def _lstm_layer_backward(
     return np.matmul(W_ih.T, dZ)  # dx_t = W_ihᵀ dz_t: (D, 4H) @ (T, 4H, B) -> (T, D, B)
 
 
-# --------------------------------------------------------------------------- losses on logits
-def logits_to_proba(logits: np.ndarray) -> np.ndarray:
-    """(B, K) logits -> (B, n_classes) probabilities: sigmoid when K == 1 (two classes), softmax otherwise."""
-    logits = np.asarray(logits, dtype=np.float64)
-    if logits.shape[1] == 1:
-        p = 1.0 / (1.0 + np.exp(-np.clip(logits[:, 0], -500, 500)))
-        return np.stack([1.0 - p, p], axis=1)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def loss_and_gradient(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """Mean cross-entropy of ``logits`` (B, K) against class indices ``y`` (B,), and dLoss/dlogits (B, K).
-
-    K == 1: binary cross-entropy with logits, ``max(x, 0) - x·y + log(1 + e^-|x|)`` (stable for any x);
-    gradient ``(σ(x) - y) / B``. K > 1: softmax cross-entropy; gradient ``(softmax(x) - onehot(y)) / B``.
-    """
-    B = logits.shape[0]
-    if logits.shape[1] == 1:
-        x = logits[:, 0]
-        yf = y.astype(logits.dtype)
-        loss = np.maximum(x, 0) - x * yf + np.log1p(np.exp(-np.abs(x)))
-        p = np.empty_like(x)
-        np.negative(x, out=p)
-        np.exp(np.clip(p, -80, 80), out=p)
-        p += 1.0
-        np.reciprocal(p, out=p)
-        grad = ((p - yf) / B)[:, None]
-        return float(loss.mean()), grad.astype(logits.dtype, copy=False)
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    log_p = shifted - log_z
-    loss = -log_p[np.arange(B), y].mean()
-    grad = np.exp(log_p)
-    grad[np.arange(B), y] -= 1.0
-    grad /= B
-    return float(loss), grad.astype(logits.dtype, copy=False)
-
-
-# =========================================================================== 2. the shared recurrent model
-_RECURRENT_HELP = {
-    "tokenizer": "tweet (keeps emoticons, #tags and don't whole), basic_english, whitespace, spacy, toktok, "
-    "moses, revtok, subword or wordpiece",
-    "normalize": "normalization steps applied before tokenizing, in order (comma-separated)",
-    "max_vocab": "keep at most this many most frequent tokens (PAD and UNK come on top)",
-    "min_freq": "drop tokens seen fewer times; they become <unk>, which then gets trained too",
-    "max_len": "texts longer than this many tokens are truncated (see `keep`)",
-    "keep": "which tokens a truncated text keeps: 'last' (the end, next to the final state) or 'first'",
-    "embedding_dim": "size of the word vectors (default 100, or the GloVe file's size)",
-    "embeddings": "initialise embeddings from GloVe: a dataset (glove-6b-100d, offline) or a file path",
-    "freeze_embeddings": "keep the embeddings fixed during training (the classic GloVe setup)",
-    "hidden_size": "LSTM hidden state size",
-    "num_layers": "stacked LSTM layers",
-    "epochs": "maximum passes over the training data",
-    "batch_size": "texts per training step",
-    "lr": "Adam learning rate",
-    "clip_norm": "clip the global gradient norm to this (0 turns clipping off)",
-    "patience": "stop after this many epochs without a lower validation loss; the best epoch is restored",
-    "validation_fraction": "without explicit validation data, hold out this stratified share for early stopping "
-    "(0: no early stopping, keep the epoch with the lowest training loss)",
-    "seed": "random seed (initialisation, shuffling, held-out split): the same seed gives the same model",
-    "num_threads": "CPU threads for the matrix products (none: the library default). 1 by default: these "
-    "small per-step products gain little from threads, and on a busy machine extra threads spin and crawl",
-    "quiet": "no progress bar and no per-epoch lines on stderr",
-}
-
-
-class RecurrentModel(SentimentModel):
-    """Shared machinery of ``numpy-lstm`` and ``lstm``; subclasses implement the ``_net_*`` hooks."""
-
-    #: Padding side of training/prediction batches. The networks are correct either way (masks / packing);
-    #: tests flip it to prove that.
-    pad_side: str = "right"
-
-    # ----------------------------------------------------------------- backend hooks
-    def _net_build(self, n_outputs: int, embedding: np.ndarray) -> None:
-        raise NotImplementedError
-
-    def _net_train_step(self, ids: np.ndarray, mask: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """One optimisation step; returns the batch's mean loss and its logits (computed before the update)."""
-        raise NotImplementedError
-
-    def _net_logits(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def _net_state(self) -> dict[str, np.ndarray]:
-        raise NotImplementedError
-
-    def _net_load_state(self, arrays: dict[str, np.ndarray]) -> None:
-        raise NotImplementedError
-
-    def _net_rebuild(self, arrays: dict[str, np.ndarray], n_outputs: int) -> None:
-        """Create the network from saved arrays (shapes say the sizes)."""
-        raise NotImplementedError
-
-    # ----------------------------------------------------------------- text -> ids
-    # Texts become one flat int32 array of token ids plus offsets (ragged rows), padded only per batch: a
-    # dense (texts, max_len) int64 matrix, or every text's token list kept at once, would take gigabytes on
-    # Sentiment140's 1.6M tweets.
-    def _token_lists(self, texts: Iterable[str]) -> Iterator[list[str]]:
-        """Normalize and tokenize one text at a time (a generator: nothing is kept)."""
-        normalizer = Normalizer(self.normalize or ())
-        tokenizer = get_tokenizer(self.tokenizer)
-        for text in texts:
-            yield tokenizer(normalizer(text))
-
-    def _ragged(self, texts: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Token ids of all texts, each truncated to ``max_len`` (keeping its ``keep`` end), concatenated.
-
-        Returns ``flat`` (int32, all ids) and ``offsets`` (int64, n_texts + 1): text k is
-        ``flat[offsets[k]:offsets[k+1]]``.
-        """
-        get, limit, keep_first = self.vocabulary_.stoi.get, self.max_len, self.keep == "first"
-        flat, offsets = array("i"), array("q", [0])
-        for tokens in self._token_lists(texts):
-            if len(tokens) > limit:
-                tokens = tokens[:limit] if keep_first else tokens[-limit:]
-            flat.extend([get(token, UNK_ID) for token in tokens])
-            offsets.append(len(flat))
-        return np.array(flat, dtype=np.int32), np.array(offsets, dtype=np.int64)
-
-    def _batch(
-        self, flat: np.ndarray, offsets: np.ndarray, rows: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Padded ids (B, T) int64 and mask (B, T) bool for ``rows``; T is the longest of them (at least 1)."""
-        starts = offsets[rows]
-        lengths = offsets[rows + 1] - starts  # (B,)
-        width = max(int(lengths.max(initial=0)), 1)
-        position = np.arange(width)[None, :]  # (1, T): which token of its text each cell holds
-        if self.pad_side == "left":
-            position = position - (width - lengths)[:, None]
-        mask = (position >= 0) & (position < lengths[:, None])
-        ids = np.zeros(mask.shape, dtype=np.int64)  # PAD_ID
-        ids[mask] = flat[(starts[:, None] + position)[mask]]
-        return ids, mask
-
-    # ----------------------------------------------------------------- checks
-    def _check_params(self) -> None:
-        def positive(name, value, kind=int):
-            if not isinstance(value, kind) or isinstance(value, bool) or not value > 0:
-                raise ModelError(f"{name} must be a positive {kind.__name__}, got {value!r}")
-
-        for name in ("hidden_size", "num_layers", "epochs", "batch_size", "max_len", "patience", "min_freq"):
-            positive(name, getattr(self, name))
-        if self.max_vocab is not None:
-            positive("max_vocab", self.max_vocab)
-        if self.embedding_dim is not None:
-            positive("embedding_dim", self.embedding_dim)
-        if not (isinstance(self.lr, (int, float)) and math.isfinite(self.lr) and self.lr > 0):
-            raise ModelError(f"lr must be a positive finite number, got {self.lr!r}")
-        if not (isinstance(self.clip_norm, (int, float)) and self.clip_norm >= 0):
-            raise ModelError(f"clip_norm must be >= 0 (0 turns clipping off), got {self.clip_norm!r}")
-        if not 0 <= self.validation_fraction < 1:
-            raise ModelError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
-        if self.keep not in ("first", "last"):
-            raise ModelError(f"keep must be 'first' or 'last', got {self.keep!r}")
-        if self.num_threads is not None and not (
-            isinstance(self.num_threads, int)
-            and not isinstance(self.num_threads, bool)
-            and self.num_threads > 0
-        ):
-            raise ModelError(f"num_threads must be a positive int or None, got {self.num_threads!r}")
-
-    # ----------------------------------------------------------------- fit
-    def _fit(self, texts, y, validation) -> None:
-        self._check_params()
-        rng = np.random.default_rng(self.seed)
-        n_classes = len(self.classes_)
-        if validation is None and self.validation_fraction > 0:
-            texts, y, validation = self._hold_out(texts, y, rng)
-        # Two passes over the texts (count, then encode) instead of holding every token list in memory.
-        self.vocabulary_ = Vocabulary.build(
-            self._token_lists(texts), max_size=self.max_vocab, min_freq=self.min_freq
-        )
-        embedding = self._initial_embedding(rng)
-        flat, offsets = self._ragged(texts)
-        valid = None
-        if validation is not None:
-            valid = (*self._ragged(validation[0]), np.asarray(validation[1]))
-        self._net_build(1 if n_classes == 2 else n_classes, embedding)
-        self._train(flat, offsets, np.asarray(y), valid, rng)
-
-    def _hold_out(self, texts, y, rng):
-        from sklearn.model_selection import train_test_split
-
-        n_valid = int(round(len(texts) * self.validation_fraction))
-        counts = np.bincount(y)
-        if n_valid < len(counts) or counts.min() < 2 or len(texts) - n_valid < len(counts):
-            raise ModelError(
-                f"validation_fraction={self.validation_fraction} of {len(texts)} texts is too few to hold out "
-                f"a validation set with every class in it (class counts: {counts.tolist()})",
-                hint="pass validation=(texts, labels), or set validation_fraction=0 to train without early "
-                "stopping",
-            )
-        seed = int(rng.integers(2**31))
-        train_idx, valid_idx = train_test_split(
-            np.arange(len(texts)), test_size=n_valid, stratify=y, random_state=seed
-        )
-        return (
-            [texts[i] for i in train_idx],
-            y[train_idx],
-            ([texts[i] for i in valid_idx], y[valid_idx]),
-        )
-
-    def _initial_embedding(self, rng) -> np.ndarray:
-        """(V, D) float32: GloVe rows (with seeded vectors for unknown words) or N(0, 0.4²); row 0 zeros."""
-        from sentilab.embeddings import OOV_SCALE, embedding_coverage, embedding_matrix, load_glove
-
-        self.embedding_coverage_ = None
-        if self.embeddings:
-            self._say(
-                f"reading word vectors from {self.embeddings} for {len(self.vocabulary_):,} vocabulary entries"
-            )
-            vectors = load_glove(self.embeddings, vocabulary=self.vocabulary_)
-            if self.embedding_dim is not None and self.embedding_dim != vectors.dim:
-                raise ModelError(
-                    f"embedding_dim={self.embedding_dim} but the vectors from {self.embeddings} have "
-                    f"{vectors.dim} dimensions",
-                    hint=f"set embedding_dim={vectors.dim} or leave it unset",
-                )
-            matrix = embedding_matrix(self.vocabulary_, vectors, self.seed)
-            coverage = embedding_coverage(self.vocabulary_, vectors)
-            self.embedding_coverage_ = {"words": coverage.words, "found": coverage.found, "oov": coverage.oov}
-            self._say(str(coverage))
-            return matrix
-        dim = self.embedding_dim or 100
-        matrix = (rng.standard_normal((len(self.vocabulary_), dim)) * OOV_SCALE).astype(np.float32)
-        matrix[0] = 0.0
-        return matrix
-
-    def _say(self, line: str) -> None:
-        if not self.quiet:
-            from tqdm import tqdm
-
-            tqdm.write(line, file=sys.stderr)
-
-    def _train(self, flat, offsets, y, valid, rng) -> None:
-        from tqdm import tqdm
-
-        n = len(y)
-        history: dict[str, Any] = {"epoch": [], "train_loss": [], "train_acc": [], "seconds": []}
-        if valid is not None:
-            history.update(valid_loss=[], valid_acc=[])
-        monitor = "valid_loss" if valid is not None else "train_loss"
-        best_loss, best_state, best_epoch, bad_epochs = math.inf, self._net_state(), 0, 0
-        stopped = None
-        for epoch in range(1, self.epochs + 1):
-            started = time.perf_counter()
-            order = rng.permutation(n)
-            loss_sum, correct = 0.0, 0
-            bar = tqdm(
-                total=n,
-                desc=f"epoch {epoch}/{self.epochs}",
-                unit="text",
-                unit_scale=True,
-                leave=False,
-                file=sys.stderr,
-                disable=self.quiet,
-            )
-            with bar:
-                for start in range(0, n, self.batch_size):
-                    batch = order[start : start + self.batch_size]
-                    b_ids, b_mask = self._batch(flat, offsets, batch)
-                    loss, logits = self._net_train_step(b_ids, b_mask, y[batch])
-                    if not math.isfinite(loss):
-                        stopped = (
-                            f"training stopped at epoch {epoch}: the loss became {loss} (not finite); "
-                            f"kept the weights of epoch {best_epoch}"
-                            + (" (the initial weights)" if best_epoch == 0 else "")
-                        )
-                        break
-                    loss_sum += loss * len(batch)
-                    correct += int((_predicted(logits) == y[batch]).sum())
-                    bar.update(len(batch))
-            if stopped:
-                break
-            seconds = time.perf_counter() - started
-            history["epoch"].append(epoch)
-            history["train_loss"].append(loss_sum / n)
-            history["train_acc"].append(correct / n)
-            history["seconds"].append(seconds)
-            line = f"epoch {epoch}/{self.epochs}  train loss {loss_sum / n:.4f} acc {correct / n:.3f}"
-            if valid is not None:
-                v_loss, v_acc = self._evaluate(*valid)
-                history["valid_loss"].append(v_loss)
-                history["valid_acc"].append(v_acc)
-                line += f" | valid loss {v_loss:.4f} acc {v_acc:.3f}"
-            current = history[monitor][-1]
-            if not math.isfinite(current):
-                stopped = f"training stopped at epoch {epoch}: the {monitor.replace('_', ' ')} is {current}"
-                break
-            improved = current < best_loss
-            if improved:
-                best_loss, best_state, best_epoch, bad_epochs = current, self._net_state(), epoch, 0
-            else:
-                bad_epochs += 1
-            self._say(
-                f"{line}  ({seconds:.1f}s, {n / max(seconds, 1e-9):,.0f} texts/s){'  *' if improved else ''}"
-            )
-            if valid is not None and bad_epochs >= self.patience:
-                self._say(f"early stop: no lower validation loss for {self.patience} epochs")
-                break
-        self._net_load_state(best_state)
-        history["best_epoch"] = best_epoch
-        history["monitor"] = monitor
-        if stopped:
-            history["stopped"] = stopped
-            warnings.warn(stopped, RuntimeWarning, stacklevel=4)
-            self._say(f"warning: {stopped}")
-        elif best_epoch:
-            self._say(f"best epoch {best_epoch} restored ({monitor.replace('_', ' ')} {best_loss:.4f})")
-        self.history_ = history
-
-    def _evaluate(self, flat, offsets, y) -> tuple[float, float]:
-        """Mean loss and accuracy on encoded texts (no training)."""
-        logits = self._logits(flat, offsets)
-        loss, _ = loss_and_gradient(logits, y)
-        return loss, float((_predicted(logits) == y).mean())
-
-    def _logits(self, flat, offsets, batch_size: int = 512) -> np.ndarray:
-        """Logits (n_texts, K) as float64, computed batch by batch in the order of the texts."""
-        n = len(offsets) - 1
-        parts = [
-            np.asarray(
-                self._net_logits(*self._batch(flat, offsets, np.arange(start, min(start + batch_size, n))))
-            )
-            for start in range(0, n, batch_size)
-        ]
-        return np.concatenate(parts).astype(np.float64)
-
-    # ----------------------------------------------------------------- predict / state
-    def _predict_proba(self, texts):
-        return logits_to_proba(self._logits(*self._ragged(texts)))
-
-    def _get_state(self):
-        data = {"vocab": self.vocabulary_.to_dict(), "embedding_coverage": self.embedding_coverage_}
-        return self._net_state(), data
-
-    def _set_state(self, arrays, data):
-        self.vocabulary_ = Vocabulary.from_dict(data["vocab"])
-        self.embedding_coverage_ = data.get("embedding_coverage")
-        n_classes = len(self.classes_)
-        self._net_rebuild(arrays, 1 if n_classes == 2 else n_classes)
-
-
 def _blas_threads(n: int | None):
     """Limit BLAS (OpenBLAS/MKL) to ``n`` threads inside the block (None: leave it alone)."""
     if n is None:
@@ -766,12 +412,7 @@ def _blas_threads(n: int | None):
     return threadpool_limits(limits=n, user_api="blas")
 
 
-def _predicted(logits: np.ndarray) -> np.ndarray:
-    logits = np.asarray(logits)
-    return (logits[:, 0] > 0).astype(np.int64) if logits.shape[1] == 1 else logits.argmax(axis=1)
-
-
-# =========================================================================== 3. numpy-lstm
+# =========================================================================== 2. numpy-lstm
 class NumpyLSTMModel(RecurrentModel):
     """An LSTM written from scratch in NumPy: batched, masked, backprop through time, Adam.
 
@@ -782,8 +423,12 @@ class NumpyLSTMModel(RecurrentModel):
 
     name = "numpy-lstm"
     param_help = {
-        **_RECURRENT_HELP,
+        **RECURRENT_HELP,
         "dtype": "float32 (fast) or float64 (exact enough for gradient checks)",
+    }
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **RecurrentModel._parameter_constraints,
+        "dtype": [Options(("float32", "float64"))],
     }
 
     def __init__(
@@ -802,11 +447,11 @@ class NumpyLSTMModel(RecurrentModel):
         num_layers: int = 1,
         epochs: int = 10,
         batch_size: int = 64,
-        lr: float = 0.002,
-        clip_norm: float = 5.0,
+        learning_rate: float = 0.002,
+        max_grad_norm: float = 5.0,
         patience: int = 3,
         validation_fraction: float = 0.1,
-        seed: int = 0,
+        random_state: int = 0,
         dtype: Literal["float32", "float64"] = "float32",
         num_threads: int | None = 1,
         quiet: bool = False,
@@ -824,11 +469,11 @@ class NumpyLSTMModel(RecurrentModel):
         self.num_layers = num_layers
         self.epochs = epochs
         self.batch_size = batch_size
-        self.lr = lr
-        self.clip_norm = clip_norm
+        self.learning_rate = learning_rate
+        self.max_grad_norm = max_grad_norm
         self.patience = patience
         self.validation_fraction = validation_fraction
-        self.seed = seed
+        self.random_state = random_state
         self.dtype = dtype
         self.num_threads = num_threads
         self.quiet = quiet
@@ -841,18 +486,12 @@ class NumpyLSTMModel(RecurrentModel):
             "hidden_size": 16,
             "epochs": 40,
             "batch_size": 8,
-            "lr": 0.02,
+            "learning_rate": 0.02,
             "validation_fraction": 0.0,
             "quiet": True,
         }
 
-    def _check_params(self) -> None:
-        super()._check_params()
-        if self.dtype not in ("float32", "float64"):
-            raise ModelError(f"dtype must be 'float32' or 'float64', got {self.dtype!r}")
-
     def _fit(self, texts, y, validation) -> None:
-        self._check_params()
         with _blas_threads(self.num_threads):
             super()._fit(texts, y, validation)
 
@@ -867,7 +506,7 @@ class NumpyLSTMModel(RecurrentModel):
             num_layers=self.num_layers,
             n_outputs=n_outputs,
             train_embedding=not self.freeze_embeddings,
-            seed=self.seed,
+            random_state=self.random_state,
             dtype=self.dtype,
         )
 
@@ -878,8 +517,8 @@ class NumpyLSTMModel(RecurrentModel):
         if not math.isfinite(loss):
             return loss, logits
         net.backward(d_logits, cache)
-        net.clip_gradients(self.clip_norm)
-        net.adam_step(self.lr)
+        net.clip_gradients(self.max_grad_norm)
+        net.adam_step(self.learning_rate)
         return loss, logits
 
     def _net_logits(self, ids, mask):

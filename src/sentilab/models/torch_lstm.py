@@ -4,7 +4,7 @@ Embedding (random, or GloVe: frozen or trainable) -> stacked ``nn.LSTM`` (option
 packed sequences -> dropout -> linear head. Two classes: one logit, sigmoid + binary cross-entropy; more:
 one logit per class, softmax + cross-entropy. Adam, gradient clipping, early stopping on validation loss with
 the best epoch restored, ``history_``, a progress bar and one line per epoch: all shared with ``numpy-lstm``
-through :class:`~sentilab.models.numpy_lstm.RecurrentModel`, so the two differ only in the network.
+through :class:`~sentilab.models.recurrent.RecurrentModel`, so the two differ only in the network.
 
 Packing makes padding irrelevant: the LSTM runs exactly ``length`` steps per text, and the final states
 ``h_n`` are the states after each text's last real token. Left-padded batches are re-aligned to the left
@@ -12,19 +12,21 @@ before packing, so the result is the same whichever side is padded. A text with 
 (length 0); it runs one step and its final state is then set to zero, which is what ``numpy-lstm`` computes
 for it too (the prediction is the head's bias).
 
-Determinism: the same ``seed`` gives the same model (initialisation, dropout and shuffling are all seeded;
-the global torch random state is restored after ``fit``). Weights are saved as safetensors by the base class.
+Determinism: the same ``random_state`` gives the same model (initialisation, dropout and shuffling are all
+seeded; the global torch random state is restored after ``fit``). Weights are saved as safetensors by the
+base class.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 
 from sentilab.errors import ModelError, require
-from sentilab.models.numpy_lstm import _RECURRENT_HELP, RecurrentModel
+from sentilab.models.base import Interval
+from sentilab.models.recurrent import RECURRENT_HELP, RecurrentModel
 from sentilab.text.normalize import DEFAULT_STEPS
 
 torch = require("torch", "torch", feature="the 'lstm' model")
@@ -102,9 +104,14 @@ class TorchLSTMModel(RecurrentModel):
 
     name = "lstm"
     param_help = {
-        **_RECURRENT_HELP,
+        **RECURRENT_HELP,
         "bidirectional": "read each text in both directions and join the two final states",
         "dropout": "dropout on the final state (and between stacked layers) during training",
+    }
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        **RecurrentModel._parameter_constraints,
+        "bidirectional": [bool],
+        "dropout": [Interval(float, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -125,11 +132,11 @@ class TorchLSTMModel(RecurrentModel):
         dropout: float = 0.3,
         epochs: int = 10,
         batch_size: int = 64,
-        lr: float = 0.002,
-        clip_norm: float = 5.0,
+        learning_rate: float = 0.002,
+        max_grad_norm: float = 5.0,
         patience: int = 3,
         validation_fraction: float = 0.1,
-        seed: int = 0,
+        random_state: int = 0,
         num_threads: int | None = 1,
         quiet: bool = False,
     ):
@@ -148,11 +155,11 @@ class TorchLSTMModel(RecurrentModel):
         self.dropout = dropout
         self.epochs = epochs
         self.batch_size = batch_size
-        self.lr = lr
-        self.clip_norm = clip_norm
+        self.learning_rate = learning_rate
+        self.max_grad_norm = max_grad_norm
         self.patience = patience
         self.validation_fraction = validation_fraction
-        self.seed = seed
+        self.random_state = random_state
         self.num_threads = num_threads
         self.quiet = quiet
 
@@ -165,21 +172,15 @@ class TorchLSTMModel(RecurrentModel):
             "dropout": 0.0,
             "epochs": 40,
             "batch_size": 8,
-            "lr": 0.02,
+            "learning_rate": 0.02,
             "validation_fraction": 0.0,
             "quiet": True,
         }
 
-    def _check_params(self) -> None:
-        super()._check_params()
-        if not (isinstance(self.dropout, (int, float)) and 0 <= self.dropout < 1):
-            raise ModelError(f"dropout must be in [0, 1), got {self.dropout!r}")
-
     def _fit(self, texts, y, validation) -> None:
-        self._check_params()
         # Seed torch for initialisation and dropout without disturbing the caller's global random state.
         with torch.random.fork_rng(devices=[]), _torch_threads(self.num_threads):
-            torch.manual_seed(self.seed)
+            torch.manual_seed(self.random_state)
             super()._fit(texts, y, validation)
 
     def _predict_proba(self, texts):
@@ -205,7 +206,7 @@ class TorchLSTMModel(RecurrentModel):
         module.embedding.weight.requires_grad_(not self.freeze_embeddings)
         self.module_ = module
         self._optimizer = torch.optim.Adam(
-            [p for p in module.parameters() if p.requires_grad], lr=self.lr, betas=(0.9, 0.999)
+            [p for p in module.parameters() if p.requires_grad], lr=self.learning_rate, betas=(0.9, 0.999)
         )
 
     def _loss(self, logits, y):
@@ -222,8 +223,8 @@ class TorchLSTMModel(RecurrentModel):
         if np.isfinite(value):
             self._optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            if self.clip_norm:
-                nn.utils.clip_grad_norm_(module.parameters(), self.clip_norm)
+            if self.max_grad_norm:
+                nn.utils.clip_grad_norm_(module.parameters(), self.max_grad_norm)
             self._optimizer.step()
         return value, logits.detach().numpy()
 
