@@ -1,0 +1,81 @@
+"""Prediction records: the one shape people, the CLI's ``--json``, the API and the page see.
+
+A record per text::
+
+    {"label": "positive", "score": 0.91, "polarity": 0.87, "scores": {"negative": 0.04, ...}}
+
+``label``     the most probable class
+``score``     the probability of ``label`` (as in Hugging Face pipelines), in [0, 1]
+``polarity``  P(positive) − P(negative), in [−1, 1] (:mod:`sentilab.labels`); None for a model whose
+              classes have no sentiment polarity (e.g. spam/ham)
+``scores``    every class's probability, in the model's ``classes_`` order
+
+An empty or whitespace-only text has nothing to judge: it gets no label, and says why::
+
+    {"label": None, "score": None, "polarity": None, "scores": None, "reason": "empty text"}
+
+Everywhere (library, CLI, API, page) such texts are counted and reported, never scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from sentilab.labels import class_sentiments, polarity
+
+EMPTY_TEXT = "empty text"
+
+
+def is_blank(text: Any) -> bool:
+    """True for a text with nothing to judge: empty or whitespace only (None and NaN are not texts)."""
+    return isinstance(text, str) and not text.strip()
+
+
+def empty_record(reason: str = EMPTY_TEXT) -> dict[str, Any]:
+    return {"label": None, "score": None, "polarity": None, "scores": None, "reason": reason}
+
+
+def _plain(label: Any) -> str:
+    return str(label.item() if isinstance(label, np.generic) else label)
+
+
+def records_from_proba(classes: Sequence[Any], proba: np.ndarray) -> list[dict[str, Any]]:
+    """One record per row of ``proba`` (n, n_classes), columns in ``classes`` order."""
+    names = [_plain(c) for c in classes]
+    proba = np.asarray(proba, dtype=np.float64)
+    best = np.argmax(proba, axis=1) if len(proba) else np.zeros(0, dtype=int)
+    sentiments = class_sentiments(classes)
+    polarities = polarity(proba, sentiments) if sentiments is not None and len(proba) else None
+    return [
+        {
+            "label": names[b],
+            "score": float(row[b]),
+            "polarity": None if polarities is None else float(polarities[i]),
+            "scores": dict(zip(names, map(float, row))),
+        }
+        for i, (b, row) in enumerate(zip(best, proba))
+    ]
+
+
+def predict_records(model, texts: Sequence[str]) -> list[dict[str, Any]]:
+    """Records for ``texts`` in order; blank texts get :func:`empty_record` and are not sent to the model."""
+    from sentilab.models.base import check_texts
+
+    texts = check_texts(texts)
+    scored = [i for i, text in enumerate(texts) if not is_blank(text)]
+    out: list[dict[str, Any]] = [empty_record() for _ in texts]
+    proba = model.predict_proba([texts[i] for i in scored])  # also when none: an unfitted model still raises
+    for i, record in zip(scored, records_from_proba(model.classes_, proba)):
+        out[i] = record
+    return out
+
+
+def count_empty(records: Sequence[dict[str, Any]]) -> int:
+    """How many records got no label."""
+    return sum(1 for record in records if record["label"] is None)
+
+
+__all__ = ["EMPTY_TEXT", "count_empty", "empty_record", "is_blank", "predict_records", "records_from_proba"]
