@@ -10,9 +10,10 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_score
 
 from sentilab.errors import SentilabError
-from sentilab.evaluate import calibration, cross_domain, evaluate, evaluate_proba
+from sentilab.evaluate import calibration, evaluate, evaluate_proba
 from sentilab.models.linear import BowModel
 from sentilab.reports.evaluation import write_cross_domain_report, write_evaluation_report
+from sentilab.transfer import cross_domain
 
 LABELS3 = ["negative", "neutral", "positive"]
 

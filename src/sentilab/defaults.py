@@ -8,7 +8,6 @@ one, is retrained. :data:`RECIPE` says exactly what it is; the README quotes its
 from __future__ import annotations
 
 import sys
-import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -116,36 +115,36 @@ def train_default_model(directory: Path | None = None, say: Callable[[str], None
     """Train the default model from :data:`RECIPE`, measure it on the held-out test splits, save it."""
     from sentilab.data import load_dataset
     from sentilab.evaluate import evaluate
-    from sentilab.models import get_model_class
+    from sentilab.training import TrainingData, train_and_save
 
     directory = Path(directory) if directory is not None else default_model_dir()
     what = f"{RECIPE.model} on {', '.join(RECIPE.datasets)}"
     say(f"training sentilab's default model ({what}); first use only, cached in {directory}")
-    start = time.perf_counter()
-    texts: list[str] = []
-    labels: list[str] = []
     with warnings.catch_warnings(record=True) as caught:  # data notes become status lines, not tracebacks
         warnings.simplefilter("always")
-        for name in RECIPE.datasets:
-            ds = load_dataset(name, split="train")
-            texts += ds.texts
-            labels += ds.labels
+        train = TrainingData.merge(
+            [TrainingData.from_dataset(load_dataset(name, split="train")) for name in RECIPE.datasets]
+        )
         tests = {name: load_dataset(name, split="test") for name in RECIPE.held_out}
     for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
         say(f"note: {message}")
-    model = get_model_class(RECIPE.model).from_overrides(RECIPE.params)
-    model.fit(texts, labels)
-    seconds = time.perf_counter() - start
-    metrics = {}
-    for name, test in tests.items():
-        result = evaluate(model, test.texts, test.labels, data=name)
-        metrics[f"test:{name}"] = {**result.summary(), "notes": result.notes}
-    model.metrics_ = metrics  # what a freshly trained model reports, same as after loading it
-    model.save(
-        directory,
-        metrics=metrics,
-        extra_meta={"default_recipe": asdict(RECIPE), "train_rows": len(texts), "train_seconds": seconds},
+
+    def held_out_scores(model) -> dict:
+        scores = {}
+        for name, test in tests.items():
+            result = evaluate(model, test.texts, test.labels, data=name)
+            scores[f"test:{name}"] = {**result.summary(), "notes": result.notes}
+        return scores
+
+    run = train_and_save(
+        RECIPE.model,
+        train,
+        settings=RECIPE.params,
+        out=directory,
+        command="sentilab's default model (first use)",
+        extra_meta={"default_recipe": asdict(RECIPE)},
+        extra_metrics=held_out_scores,
     )
-    scores = ", ".join(f"{k.split(':', 1)[1]} {v['accuracy']:.3f}" for k, v in metrics.items())
-    say(f"default model trained on {len(texts):,} texts in {seconds:.1f} s; held-out accuracy: {scores}")
-    return model
+    scores = ", ".join(f"{k.split(':', 1)[1]} {v['accuracy']:.3f}" for k, v in run.metrics.items())
+    say(f"default model trained on {len(train):,} texts in {run.seconds:.1f} s; held-out accuracy: {scores}")
+    return run.model

@@ -129,6 +129,7 @@ def _load(name: str, **kwargs):
 def step_train(ctx: DemoContext) -> StepResult:
     """Train bow, lstm, numpy-lstm and the encoder on the CrowdFlower tweets"""
     from sentilab.models import get_model_class
+    from sentilab.training import train_and_save
 
     result = StepResult("Train four models on the CrowdFlower tweets (3 classes)")
     validation = _load(TRAIN_DATA, split="validation")
@@ -141,24 +142,22 @@ def step_train(ctx: DemoContext) -> StepResult:
             settings.pop("embeddings", None)  # the quick demo skips the 118 MB GloVe download
             if "epochs" in settings:
                 settings["epochs"] = "2"
-        model = get_model_class(name).from_overrides(settings)
-        if "random_state" in model.get_params():
-            model.set_params(random_state=ctx.seed)
-        started = time.perf_counter()
-        model.fit(train.texts, train.labels, validation=(validation.texts, validation.labels))
-        seconds = time.perf_counter() - started
-        from sentilab.evaluate import evaluate
-
-        valid_eval = evaluate(model, validation.texts, validation.labels, data=f"{TRAIN_DATA}:validation")
-        model.save(ctx.out / "models" / name, metrics={"validation": valid_eval.summary()})
-        models[name] = model
-        result.summary.append(
-            f"{name}: {len(train):,} tweets in {seconds:.0f} s, validation accuracy {valid_eval.accuracy:.3f}"
+        run = train_and_save(
+            name,
+            train,
+            validation=validation,
+            settings=settings,
+            random_state=ctx.seed,
+            out=ctx.out / "models" / name,
+            command=f"sentilab demo{' --quick' if ctx.quick else ''} --seed {ctx.seed} (step: train {name})",
         )
-    vader = get_model_class("vader")().fit(
-        validation.texts, validation.labels
-    )  # nothing to learn: label set only
-    models["vader"] = vader
+        models[name] = run.model
+        result.summary.append(
+            f"{name}: {len(train):,} tweets in {run.seconds:.0f} s, "
+            f"validation accuracy {run.evaluation.accuracy:.3f}"
+        )
+    # vader learns nothing: fit only records the label set its scores map onto.
+    models["vader"] = get_model_class("vader")().fit(validation.texts, validation.labels)
     result.summary.append("vader: the lexicon baseline (nothing to train)")
     ctx.state["models"] = models
     result.links["saved models"] = "models/"
@@ -167,9 +166,10 @@ def step_train(ctx: DemoContext) -> StepResult:
 
 def step_evaluate(ctx: DemoContext) -> StepResult:
     """Evaluate every model on held-out tweets and on other domains"""
-    from sentilab.evaluate import cross_domain, evaluate
+    from sentilab.evaluate import evaluate
     from sentilab.reports.demo import write_models_page
     from sentilab.reports.evaluation import write_cross_domain_report, write_evaluation_report
+    from sentilab.transfer import cross_domain
 
     result = StepResult("Evaluate side by side, on held-out tweets and across domains")
     models = ctx.state["models"]

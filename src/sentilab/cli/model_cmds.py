@@ -308,8 +308,8 @@ def benchmark(model_names, data_names, settings, sample, seed, out):
     Example:
       sentilab benchmark --models bow,vader --data crowdflower-tweets,uci-yelp,uci-imdb
     """
-    from sentilab.evaluate import cross_domain
     from sentilab.models import MODELS
+    from sentilab.transfer import cross_domain
 
     models = [m.strip() for m in model_names.split(",") if m.strip()]
     datasets = [d.strip() for d in data_names.split(",") if d.strip()]
