@@ -121,10 +121,12 @@ def test_empty_list_predicts_nothing(fitted):
 
 
 def test_records(fitted):
-    [record] = fitted.predict_records(["I love this"])
-    assert set(record) == {"label", "score", "scores"}
+    [record, blank] = fitted.predict_records(["I love this", "  "])
+    assert set(record) == {"label", "score", "polarity", "scores"}
     assert record["label"] in {"negative", "positive"}
     assert record["score"] == max(record["scores"].values())
+    assert record["polarity"] == pytest.approx(record["scores"]["positive"] - record["scores"]["negative"])
+    assert blank == {"label": None, "score": None, "polarity": None, "scores": None, "reason": "empty text"}
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

@@ -7,7 +7,7 @@ import pytest
 
 from sentilab.errors import NotFittedError
 from sentilab.models import create_model
-from sentilab.records import count_empty, is_blank, predict_records, records_from_proba
+from sentilab.records import count_empty, is_blank, records_from_proba
 
 from .conftest import TRAIN_LABELS, TRAIN_TEXTS
 
@@ -35,16 +35,16 @@ def test_classes_without_sentiment_have_no_polarity():
 
 def test_blank_texts_get_no_label_a_reason_and_are_counted():
     model = create_model("bow").fit(TRAIN_TEXTS, TRAIN_LABELS)
-    out = predict_records(model, ["great, love it", "", "   \n\t", "awful"])
+    out = model.predict_records(["great, love it", "", "   \n\t", "awful"])
     assert [r["label"] is None for r in out] == [False, True, True, False]
     assert out[1] == {"label": None, "score": None, "polarity": None, "scores": None, "reason": "empty text"}
     assert count_empty(out) == 2
-    assert out[0] == predict_records(model, ["great, love it"])[0]  # blanks do not shift the others
+    assert out[0] == model.predict_records(["great, love it"])[0]  # blanks do not shift the others
 
 
 def test_an_unfitted_model_raises_even_when_every_text_is_blank():
     with pytest.raises(NotFittedError):
-        predict_records(create_model("bow"), [""])
+        create_model("bow").predict_records([""])
 
 
 def test_is_blank():

@@ -19,7 +19,7 @@ Everywhere (library, CLI, API, page) such texts are counted and reported, never 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -60,15 +60,17 @@ def records_from_proba(classes: Sequence[Any], proba: np.ndarray) -> list[dict[s
     ]
 
 
-def predict_records(model, texts: Sequence[str]) -> list[dict[str, Any]]:
-    """Records for ``texts`` in order; blank texts get :func:`empty_record` and are not sent to the model."""
-    from sentilab.models.base import check_texts
+def records_for_texts(
+    texts: list[str], predict_proba: Callable, classes: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Records for a validated list of texts in order; blank texts get :func:`empty_record`, unscored.
 
-    texts = check_texts(texts)
+    ``predict_proba`` is the model's (it receives only the non-blank texts, possibly none).
+    """
     scored = [i for i, text in enumerate(texts) if not is_blank(text)]
     out: list[dict[str, Any]] = [empty_record() for _ in texts]
-    proba = model.predict_proba([texts[i] for i in scored])  # also when none: an unfitted model still raises
-    for i, record in zip(scored, records_from_proba(model.classes_, proba)):
+    proba = predict_proba([texts[i] for i in scored])
+    for i, record in zip(scored, records_from_proba(classes, proba)):
         out[i] = record
     return out
 
@@ -78,4 +80,4 @@ def count_empty(records: Sequence[dict[str, Any]]) -> int:
     return sum(1 for record in records if record["label"] is None)
 
 
-__all__ = ["EMPTY_TEXT", "count_empty", "empty_record", "is_blank", "predict_records", "records_from_proba"]
+__all__ = ["EMPTY_TEXT", "count_empty", "empty_record", "is_blank", "records_for_texts", "records_from_proba"]

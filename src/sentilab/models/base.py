@@ -37,6 +37,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sentilab import __version__
 from sentilab.errors import ModelError, NotFittedError
 from sentilab.paths import SELF_DESCRIBED, atomic_dir
+from sentilab.records import records_for_texts
 
 #: Bumped when the on-disk layout changes; a directory from a newer format is refused with a clear message.
 #: Format 2: settings renamed (:data:`RENAMED_SETTINGS`), one history format, every file hashed in meta.json.
@@ -311,20 +312,12 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
     def predict_records(self, texts) -> list[dict[str, Any]]:
-        """``{"label", "score", "scores"}`` per text: what people and the service see."""
-        proba = self.predict_proba(texts)
-        labels = [str(_to_json_label(c)) for c in self.classes_]
-        records = []
-        for row in proba:
-            best = int(np.argmax(row))
-            records.append(
-                {
-                    "label": labels[best],
-                    "score": float(row[best]),
-                    "scores": dict(zip(labels, map(float, row))),
-                }
-            )
-        return records
+        """``{"label", "score", "polarity", "scores"}`` per text, as in :mod:`sentilab.records`.
+
+        A blank text gets ``label: None`` and ``reason: "empty text"`` instead of a guess.
+        """
+        self._check_fitted()
+        return records_for_texts(check_texts(texts), self.predict_proba, self.classes_)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "classes_"):
