@@ -159,3 +159,34 @@ def test_errors_are_shown_not_thrown(page):
     assert "the document has 2,005 characters; the limit is 2,000 characters per document" in message
     assert "max_document_chars" in message
     assert page.errors_seen == [] or all("413" in error for error in page.errors_seen)
+
+
+def test_the_api_docs_render_offline(browser, server_url):
+    """/docs with every request to another origin refused: Swagger UI still lists every operation."""
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    outside, errors = [], []
+    context.route(
+        lambda url: not url.startswith(server_url) and not url.startswith("data:"),
+        lambda route: outside.append(route.request.url) or route.abort(),
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(server_url + "/docs")
+
+    operations = page.locator(".opblock-summary-path")
+    sync_api.expect(operations.filter(has_text="/v1/explain")).to_be_visible()
+    paths = {operations.nth(i).get_attribute("data-path") for i in range(operations.count())}
+    assert paths == {"/healthz", "/v1/models", "/v1/predict", "/v1/analyze", "/v1/explain"}
+    assert page.locator(".info .title").inner_text().startswith("sentilab")
+    # "Try it out" works under the page's policy: the request goes to this server and the answer is shown.
+    page.locator("#operations-service-healthz_healthz_get .opblock-summary").click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    sync_api.expect(page.locator(".live-responses-table tr.response .response-col_status")).to_have_text(
+        "200"
+    )
+    assert outside == [], "the API docs must load nothing from the internet"
+    assert errors == []  # a script or style the policy refused would be reported here
+    context.close()

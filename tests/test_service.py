@@ -4,6 +4,8 @@ fuzzed bodies that must never cause a 500, the batching runner, settings, and ``
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -269,6 +271,57 @@ def test_openapi_documents_every_route(client):
     assert client.get("/docs").status_code == 200
 
 
+DOCS_ASSETS = {
+    "/docs-assets/swagger-ui-bundle.js": "text/javascript",
+    "/docs-assets/swagger-ui.css": "text/css",
+    "/docs-assets/favicon.png": "image/png",
+}
+
+
+def test_docs_load_everything_from_this_server_under_a_policy_that_allows_only_that(client):
+    response = client.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    references = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sorted(references) == sorted(DOCS_ASSETS)  # no CDN: every script, style and icon is local
+    assert "url: '/openapi.json'" in html and '"validatorUrl": null' in html
+    for reference, content_type in DOCS_ASSETS.items():
+        asset = client.get(reference)
+        assert asset.status_code == 200, reference
+        assert asset.headers["content-type"].split(";")[0] == content_type
+        assert len(asset.content) > 1000
+    # The one inline script (SwaggerUIBundle's set-up) runs because its hash is in the policy; nothing else.
+    inline = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    policy = response.headers["content-security-policy"]
+    assert policy == (
+        f"default-src 'self'; script-src 'self' 'sha256-{digest}'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    assert client.get("/redoc").status_code == 404  # FastAPI's ReDoc page loads from a CDN: not served
+
+
+def test_without_swagger_ui_files_nothing_points_to_docs(monkeypatch, model):
+    import sentilab.service.app
+
+    monkeypatch.setattr(sentilab.service.app, "swagger_ui_dir", lambda: None)
+    with TestClient(create_app(ServiceSettings(), model=model), raise_server_exceptions=False) as client:
+        page = client.get("/")
+        assert page.headers["content-security-policy"].startswith("default-src 'self'")
+        assert 'href="/docs"' not in page.text
+        assert '<a href="/openapi.json">API schema (OpenAPI)</a>' in page.text
+        response = client.get("/docs")
+        assert response.status_code == 404
+        assert response.json() == error("not_found", "no route /docs; the API is described at /openapi.json")
+        response = client.post("/v1/predict", content=b"", headers={"content-type": "application/json"})
+        assert response.json()["error"]["message"] == (
+            "the request body is empty; send a JSON object (see /openapi.json for each route's fields)"
+        )
+        assert client.get("/openapi.json").status_code == 200
+
+
 # --------------------------------------------------------------------------------------------- errors
 def test_unknown_model_names_the_loaded_ones(client):
     response = client.post("/v1/predict", json={"texts": ["hi"], "model": "trio"})
@@ -381,6 +434,42 @@ def test_a_chunked_body_is_read_only_up_to_the_limit():
         "allowed": 2500,
         "got": 3000,
     }
+
+
+def test_a_stalled_body_is_answered_408_and_the_connection_closed():
+    from sentilab.service.errors import BodyLimitMiddleware
+
+    async def never_called(scope, receive, send):  # pragma: no cover - must not be reached
+        raise AssertionError("the app was called with half a body")
+
+    middleware = BodyLimitMiddleware(never_called, max_body_bytes=2500, body_timeout=0.05)
+    first = [{"type": "http.request", "body": b'{"texts": ["hi",', "more_body": True}]
+    sent = []
+
+    async def receive():
+        if first:
+            return first.pop()
+        await asyncio.Event().wait()  # the client sends nothing more; only the timeout ends this wait
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/predict",
+        "headers": [(b"content-length", b"1000")],
+    }
+    asyncio.run(middleware(scope, receive, send))
+    assert sent[0]["status"] == 408
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"]) == error(
+        "body_timeout",
+        "the request body stopped arriving: nothing for 0.05 s after 16 bytes of the 1,000 announced, so the "
+        "connection is closed (body_timeout, set by --body-timeout or SENTILAB_SERVE_BODY_TIMEOUT)",
+        limit="body_timeout",
+        allowed=0.05,
+    )
 
 
 def _details(*triples):
@@ -512,6 +601,32 @@ def _details(*triples):
             b"[" * 100_00 + b"]" * 100_00,
             error("invalid_json", "the request body could not be parsed as JSON (nested too deeply?)"),
         ),
+        (
+            "/v1/predict",
+            b"\xff\xfe",  # json.loads sniffs a UTF-16 byte-order mark here and finds no JSON after it
+            error(
+                "invalid_json",
+                "the request body is not valid UTF-8: byte 0 is 0xFF (invalid start byte); "
+                "send the JSON encoded as UTF-8",
+            ),
+        ),
+        (
+            "/v1/predict",
+            '{"texts": ["un café"]}'.encode("latin-1"),  # json.loads raises UnicodeDecodeError here
+            error(
+                "invalid_json",
+                "the request body is not valid UTF-8: byte 18 is 0xE9 (invalid continuation byte); "
+                "send the JSON encoded as UTF-8",
+            ),
+        ),
+        (
+            "/v1/predict",
+            b'{"texts": [' + b"7" * 5000 + b"]}",
+            error(
+                "invalid_json",
+                "the request body could not be parsed as JSON: a number has more than 4,300 digits",
+            ),
+        ),
     ],
     ids=[
         "malformed",
@@ -526,6 +641,9 @@ def _details(*triples):
         "blank_document",
         "unknown_target",
         "deep_nesting",
+        "utf16_mark",
+        "latin1",
+        "long_number",
     ],
 )
 def test_bad_bodies_get_422_with_a_message_that_says_what_is_wrong(client, path, content, expected):
@@ -778,6 +896,16 @@ def test_settings_from_the_environment(tmp_path):
         ServiceSettings.from_env({"SENTILAB_SERVE_MAX_TEXTS": "ten"})
     with pytest.raises(SentilabError, match="max_texts must be a positive whole number, got 0"):
         ServiceSettings(max_texts=0)
+    assert settings_.body_timeout == 10.0
+    assert ServiceSettings.from_env({"SENTILAB_SERVE_BODY_TIMEOUT": "2.5"}).body_timeout == 2.5
+    assert (
+        ServiceSettings.from_env({"SENTILAB_SERVE_BODY_TIMEOUT": "9"}, body_timeout=0.5).body_timeout == 0.5
+    )
+    with pytest.raises(SentilabError, match=r"SENTILAB_SERVE_BODY_TIMEOUT='soon' is not a number of seconds"):
+        ServiceSettings.from_env({"SENTILAB_SERVE_BODY_TIMEOUT": "soon"})
+    for bad in (0, -1.0, float("nan"), float("inf"), True, "10"):
+        with pytest.raises(SentilabError, match="body_timeout must be a positive number of seconds"):
+            ServiceSettings(body_timeout=bad)
 
 
 def test_model_specs_name_models(tmp_path):
@@ -825,6 +953,12 @@ def test_serve_reports_a_missing_model_directory_without_a_traceback(tmp_path):
     assert result.exit_code == 2
     assert f"error: model directory {tmp_path / 'nope'} does not exist" in result.output
     assert "Traceback" not in result.output
+
+
+def test_serve_refuses_a_body_timeout_that_is_not_positive():
+    result = CliRunner().invoke(main, ["serve", "--body-timeout", "0", "--port", "0"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--body-timeout': 0.0 is not in the range x>0." in result.output
 
 
 def test_serve_reports_a_busy_port():

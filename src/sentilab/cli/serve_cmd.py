@@ -24,8 +24,16 @@ import click
 @click.option("--max-texts", type=int, help="Texts per /v1/predict request [default: 256].")
 @click.option("--max-text-chars", type=int, help="Characters per text [default: 5000].")
 @click.option("--max-document-chars", type=int, help="Characters per /v1/analyze document [default: 200000].")
+@click.option(
+    "--body-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Close a connection whose request body stops arriving for this long, with a 408 [default: 10].",
+)
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log every request.")
-def serve(model_specs, host, port, max_texts, max_text_chars, max_document_chars, access_log) -> None:
+def serve(
+    model_specs, host, port, max_texts, max_text_chars, max_document_chars, body_timeout, access_log
+) -> None:
     """Serve sentiment over HTTP: a page at / and a JSON API under /v1 (docs at /docs).
 
     \b
@@ -38,7 +46,8 @@ def serve(model_specs, host, port, max_texts, max_text_chars, max_document_chars
 
     \b
     Limits can also come from the environment: SENTILAB_SERVE_MAX_TEXTS, SENTILAB_SERVE_MAX_TEXT_CHARS,
-    SENTILAB_SERVE_MAX_DOCUMENT_CHARS, SENTILAB_SERVE_MAX_BODY_BYTES, SENTILAB_SERVE_PARAGRAPH_WORDS.
+    SENTILAB_SERVE_MAX_DOCUMENT_CHARS, SENTILAB_SERVE_MAX_BODY_BYTES, SENTILAB_SERVE_PARAGRAPH_WORDS,
+    SENTILAB_SERVE_BODY_TIMEOUT.
     A busy port or a bad model directory is reported at once, before anything is served.
     """
     from sentilab.errors import require
@@ -54,6 +63,7 @@ def serve(model_specs, host, port, max_texts, max_text_chars, max_document_chars
         max_texts=max_texts,
         max_text_chars=max_text_chars,
         max_document_chars=max_document_chars,
+        body_timeout=body_timeout,
     )
     sock = bind(host, port)  # fail fast on a busy port, before minutes of model loading
     try:
@@ -75,8 +85,9 @@ def serve(model_specs, host, port, max_texts, max_text_chars, max_document_chars
         }  # listening everywhere: show a URL that opens here
         for any_address, local in wildcard.items():
             url = url.replace(f"//{any_address}:", f"//{local}:")
+        docs = app.state.api_docs  # /docs, or /openapi.json when Swagger UI's files are not installed
         click.echo(
-            f"sentilab is serving {', '.join(models)} at {url}/  (API docs: {url}/docs; Ctrl+C to stop)"
+            f"sentilab is serving {', '.join(models)} at {url}/  (API docs: {url}{docs}; Ctrl+C to stop)"
         )
         make_server(app, access_log=access_log).run(sockets=[sock])
     finally:

@@ -1,7 +1,7 @@
 """The HTTP service: ``create_app()`` builds a FastAPI app that serves one or more sentiment models.
 
-Routes (OpenAPI docs at ``/docs``; every error is ``{"error": {"code", "message", ...}}``, see
-:mod:`sentilab.service.errors`):
+Routes (OpenAPI docs at ``/docs``, served offline, see :mod:`sentilab.service.docs`; every error is
+``{"error": {"code", "message", ...}}``, see :mod:`sentilab.service.errors`):
 
 =======================  ===================================================================================
 ``GET  /``               the page: paste a text or a speech, see labels, shaded paragraphs, pushing tokens
@@ -17,7 +17,9 @@ settings (the first is the default), or else sentilab's default model. Tests and
 models directly: ``create_app(model=my_model)`` or ``create_app(model={"a": m1, "b": m2})``.
 
 Run it with ``sentilab serve`` or any ASGI server: ``uvicorn --factory sentilab.service.app:create_app``
-(settings then come from the ``SENTILAB_SERVE_*`` environment variables).
+(settings then come from the ``SENTILAB_SERVE_*`` environment variables; the app times out stalled bodies
+itself, but closing a connection whose request head stalls is ``sentilab serve``'s uvicorn set-up, see
+:mod:`sentilab.service.server`).
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ from typing import Any
 import anyio.to_thread
 import numpy as np
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from sentilab import __version__
 from sentilab.errors import SentilabError, unknown_choice
 from sentilab.service import analysis
+from sentilab.service.docs import install_docs, swagger_ui_dir
 from sentilab.service.errors import BodyLimitMiddleware, LimitExceeded, ServiceError, install
 from sentilab.service.runner import ModelRunner
 from sentilab.service.schemas import (
@@ -132,24 +135,7 @@ def create_app(
         yield
         app.state.models.clear()
 
-    app = FastAPI(
-        title="sentilab",
-        version=__version__,
-        summary="Sentiment of texts and long documents, with explanations.",
-        description=(
-            "Classify short texts, analyze long documents paragraph by paragraph, and see which tokens pushed "
-            "a decision. Limits are listed by `GET /v1/models`; every error is "
-            '`{"error": {"code", "message", ...}}`.'
-        ),
-        lifespan=lifespan,
-    )
-    app.state.settings = settings
-    app.state.models = {}
-    app.state.default = None
-    install(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(ServerTiming)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app = _app_shell(settings, lifespan)
 
     def served(request: Request, name: str | None) -> ServedModel:
         models: dict[str, ServedModel] = request.app.state.models
@@ -169,10 +155,6 @@ def create_app(
 
     # Routes are async: nothing heavy runs on the event loop (models run in ModelRunner's worker thread,
     # paragraph splitting in a thread of its own), so no request waits for a thread-pool slot to say hello.
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC_DIR / "index.html", headers={"Content-Security-Policy": PAGE_POLICY})
-
     @app.get("/healthz", response_model=Health, tags=["service"])
     async def healthz(request: Request) -> dict:
         """Liveness and readiness: 200 once every model is loaded, 503 before."""
@@ -242,6 +224,43 @@ def create_app(
     return app
 
 
+def _app_shell(settings: ServiceSettings, lifespan) -> FastAPI:
+    """The app with its settings, error handlers, middleware, the page at ``/`` and the docs; no API yet."""
+    app = FastAPI(
+        title="sentilab",
+        version=__version__,
+        summary="Sentiment of texts and long documents, with explanations.",
+        description=(
+            "Classify short texts, analyze long documents paragraph by paragraph, and see which tokens pushed "
+            "a decision. Limits are listed by `GET /v1/models`; every error is "
+            '`{"error": {"code", "message", ...}}`.'
+        ),
+        lifespan=lifespan,
+        docs_url=None,  # FastAPI's /docs and /redoc load from a CDN: blank pages offline
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.models = {}
+    app.state.default = None
+    #: Where people are sent to read about the API: /docs, or /openapi.json when Swagger UI is missing.
+    app.state.api_docs = install_docs(app, swagger_ui_dir())
+    install(app)
+    app.add_middleware(
+        BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout
+    )
+    app.add_middleware(ServerTiming)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    page = _page_without_docs() if app.state.api_docs != "/docs" else None
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> Response:
+        if page is not None:
+            return HTMLResponse(page, headers={"Content-Security-Policy": PAGE_POLICY})
+        return FileResponse(STATIC_DIR / "index.html", headers={"Content-Security-Policy": PAGE_POLICY})
+
+    return app
+
+
 class ServerTiming:
     """Adds ``Server-Timing: app;dur=<ms>`` to every response: time spent in the app, queueing for the model
     included, network and client excluded (the benchmark reports it next to what clients measure)."""
@@ -263,6 +282,15 @@ class ServerTiming:
             await send(message)
 
         await self.app(scope, receive, timed_send)
+
+
+def _page_without_docs() -> str:
+    """The page with its link to /docs (which would not load) pointing to the OpenAPI schema instead."""
+    html = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    link = '<a href="/docs">API documentation</a>'
+    if link not in html:
+        raise RuntimeError(f"static/index.html lost its {link}; update _page_without_docs")
+    return html.replace(link, '<a href="/openapi.json">API schema (OpenAPI)</a>')
 
 
 def _json_safe(value: Any) -> Any:

@@ -3,26 +3,30 @@
 ========================  ======  ==============================================================
 code                      status  when
 ========================  ======  ==============================================================
-``invalid_json``          422     the body is not JSON (or not UTF-8)
+``invalid_json``          422     the body is not JSON, or not UTF-8 (the message names the byte offset)
 ``invalid_request``       422     the JSON does not fit the request schema; ``details`` lists where
 ``invalid_input``         422     the input fits the schema but the model refuses it (a SentilabError)
 ``unknown_model``         422     ``model`` names no loaded model; the message lists the loaded ones
 ``limit_exceeded``        413     over a limit; ``limit`` names it, ``allowed`` and ``got`` say by how much
+``body_timeout``          408     the body stopped arriving for ``allowed`` seconds; the connection is closed
 ``not_found``             404     no such route
 ``method_not_allowed``    405     the route exists but not with this method
 ``internal_error``        500     a bug in sentilab (logged with a traceback); never caused by input
 ========================  ======  ==============================================================
 
-User input can reach only the first seven: the catch-all handler exists for genuine bugs, and the service's
-tests fuzz request bodies to keep it that way.
+User input can reach only the first eight: the catch-all handler exists for genuine bugs, and the service's
+tests fuzz request bodies to keep it that way. Messages that point to the API's description name ``/docs``,
+or ``/openapi.json`` when Swagger UI's files are not installed (see :mod:`sentilab.service.docs`).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import uuid
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -58,6 +62,35 @@ class LimitExceeded(ServiceError):
             f"{LIMIT_HELP[limit]} ({limit}, set by SENTILAB_SERVE_{limit.upper()})"
         )
         super().__init__(413, "limit_exceeded", message, limit=limit, allowed=allowed, got=got)
+
+
+class BodyTimeout(ServiceError):
+    """A request body stopped arriving: nothing for ``timeout`` seconds after ``received`` bytes."""
+
+    def __init__(self, timeout: float, received: int, declared: int | None):
+        of = f" of the {declared:,} announced" if declared is not None else ""
+        message = (
+            f"the request body stopped arriving: nothing for {timeout:g} s after {received:,} bytes{of}, so the "
+            "connection is closed (body_timeout, set by --body-timeout or SENTILAB_SERVE_BODY_TIMEOUT)"
+        )
+        super().__init__(408, "body_timeout", message, limit="body_timeout", allowed=timeout)
+
+
+def not_utf8_message(body: bytes) -> str | None:
+    """What is wrong when ``body`` is not UTF-8 (JSON must be, RFC 8259 section 8.1); None when it is."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return (
+            f"the request body is not valid UTF-8: byte {exc.start:,} is 0x{body[exc.start]:02X} "
+            f"({exc.reason}); send the JSON encoded as UTF-8"
+        )
+    return None
+
+
+def api_docs(request: Request) -> str:
+    """Where the API is described: ``/docs``, or ``/openapi.json`` when Swagger UI cannot be served."""
+    return getattr(request.app.state, "api_docs", "/docs")
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -111,15 +144,20 @@ def install(app: FastAPI) -> None:
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         code, message, details = _validation_body(exc)
         hint = None
+        docs = api_docs(request)
+        if code == "invalid_json":  # e.g. b"\xff\xfe": json sniffs UTF-16 and finds no JSON in it
+            message = not_utf8_message(await request.body()) or message
         if any(d["loc"] == ["body"] for d in details):  # the body as a whole is wrong: say what it must be
             content_type = request.headers.get("content-type")
             if not _is_json(content_type):
                 got = f"'{content_type}'" if content_type else "missing"
                 message = f"the request body must be JSON, sent with Content-Type: application/json (the Content-Type header is {got})"
             elif not await request.body():
-                message = "the request body is empty; send a JSON object (see /docs for each route's fields)"
+                message = (
+                    f"the request body is empty; send a JSON object (see {docs} for each route's fields)"
+                )
             else:
-                hint = "send a JSON object with the route's fields (see /docs)"
+                hint = f"send a JSON object with the route's fields (see {docs})"
         return error_response(422, code, message, hint=hint, details=details or None)
 
     @app.exception_handler(SentilabError)
@@ -130,17 +168,15 @@ def install(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             return error_response(
-                404, "not_found", f"no route {request.url.path}; the API is described at /docs"
+                404, "not_found", f"no route {request.url.path}; the API is described at {api_docs(request)}"
             )
         if exc.status_code == 405:
             return error_response(
                 405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}"
             )
         if exc.status_code == 400 and "parsing the body" in str(exc.detail):
-            # FastAPI's answer when json.loads fails other than by a syntax error (e.g. nesting too deep).
-            return error_response(
-                422, "invalid_json", "the request body could not be parsed as JSON (nested too deeply?)"
-            )
+            message = _unparsable_body_message(await request.body(), exc.__cause__)
+            return error_response(422, "invalid_json", message)
         return error_response(exc.status_code, "http_error", str(exc.detail))
 
     @app.exception_handler(Exception)
@@ -154,40 +190,63 @@ def install(app: FastAPI) -> None:
         )
 
 
+def _unparsable_body_message(body: bytes, cause: BaseException | None) -> str:
+    """Why json.loads failed other than by a syntax error (FastAPI answers those with a bare 400): bytes that
+    are not UTF-8, a number too long for Python's int, or nesting too deep (a RecursionError)."""
+    message = not_utf8_message(body)
+    if message:
+        return message
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        digits = sys.get_int_max_str_digits()
+        return f"the request body could not be parsed as JSON: a number has more than {digits:,} digits"
+    return "the request body could not be parsed as JSON (nested too deeply?)"
+
+
 def _is_json(content_type: str | None) -> bool:
     media = (content_type or "").split(";")[0].strip().lower()
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_body_bytes`` with a 413 before any of it is parsed.
+    """Read each request body once, before the app sees it: refuse one over ``max_body_bytes`` (413) or one
+    that stops arriving for ``body_timeout`` seconds (408), both with ``Connection: close``.
 
     A declared ``Content-Length`` over the limit is refused without reading; a chunked body is read only up
-    to the limit. Under the limit, the body is handed on unchanged.
+    to the limit. The timeout runs between two reads, not over the whole body (as nginx's
+    ``client_body_timeout``): a slow upload that keeps sending is never cut off, a client that announces
+    1,000 bytes and sends 16 is answered and disconnected instead of holding its connection forever (uvicorn's
+    own ``timeout_keep_alive`` only runs between requests). Under both limits, the body is handed on unchanged.
     """
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout: float | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", ())).get(b"content-length")
-        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse(int(declared), scope, receive, send)
+        declared = int(declared) if declared is not None and declared.strip().isdigit() else None
+        if declared is not None and declared > self.max_body_bytes:
+            await self._refuse(self._too_big(declared), scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
         while True:
-            message = await receive()
+            try:
+                with anyio.fail_after(self.body_timeout):  # None: wait as long as it takes
+                    message = await receive()
+            except TimeoutError:
+                await self._refuse(BodyTimeout(self.body_timeout, size, declared), scope, receive, send)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await self._refuse(size, scope, receive, send)
+                await self._refuse(self._too_big(size), scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -200,11 +259,14 @@ class BodyLimitMiddleware:
             if not replayed:
                 replayed = True
                 return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
+            return await receive()  # after the body: only http.disconnect, waited for as long as it takes
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, got: int, scope: Scope, receive: Receive, send: Send) -> None:
-        error = LimitExceeded("max_body_bytes", self.max_body_bytes, got, "the request body")
-        response = JSONResponse(error.body(), status_code=413, headers={"Connection": "close"})
+    def _too_big(self, got: int) -> LimitExceeded:
+        return LimitExceeded("max_body_bytes", self.max_body_bytes, got, "the request body")
+
+    @staticmethod
+    async def _refuse(error: ServiceError, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(error.body(), status_code=error.status, headers={"Connection": "close"})
         await response(scope, receive, send)

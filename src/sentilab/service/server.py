@@ -1,8 +1,13 @@
 """Running the app under uvicorn: in the foreground (``sentilab serve``) or in a background thread (tests,
-benchmarks), on a socket bound up front so a busy port is a clear error and port 0 picks a free one."""
+benchmarks), on a socket bound up front so a busy port is a clear error and port 0 picks a free one.
+
+A client that stops sending never holds a connection: uvicorn's protocol here closes one whose request head
+is incomplete after the settings' ``body_timeout`` (:func:`protocol_with_head_timeout`), and the app's
+``BodyLimitMiddleware`` answers a stalled body with a 408 and closes it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import re
@@ -55,18 +60,63 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def make_server(app, *, access_log: bool = True, log_level: str = "info"):
+def make_server(app, *, access_log: bool = True, log_level: str = "info", head_timeout: float | None = None):
+    """A uvicorn server for ``app`` that closes a connection whose request line and headers do not arrive
+    within ``head_timeout`` seconds (default: the app's ``settings.body_timeout``, else 10)."""
     import uvicorn
 
+    if head_timeout is None:
+        settings = getattr(getattr(app, "state", None), "settings", None)
+        head_timeout = getattr(settings, "body_timeout", 10.0)
     config = uvicorn.Config(
         app,
+        http=protocol_with_head_timeout(head_timeout),
         access_log=access_log,
         log_level=log_level,
         timeout_graceful_shutdown=5,
-        # The body limit is enforced by the app itself (BodyLimitMiddleware), with a JSON error.
+        # The body limit and the body timeout are enforced by the app (BodyLimitMiddleware), with JSON errors.
         limit_concurrency=None,
     )
     return uvicorn.Server(config)
+
+
+def protocol_with_head_timeout(seconds: float) -> type:
+    """uvicorn's HTTP protocol (httptools or h11, as uvicorn picks), closing a connection that has not sent
+    a whole request head ``seconds`` after it opened or after its previous response ended.
+
+    uvicorn has no such timeout: its keep-alive timer stops at the first byte, so a client that sends half a
+    header line holds its connection forever. Once the head is in, the app's BodyLimitMiddleware times the
+    body; a request being answered is never cut off here, however long the model takes.
+    """
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class HeadTimeoutProtocol(AutoHTTPProtocol):
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._start_head_timer()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._start_head_timer()  # keep-alive: the next request's head gets the same time
+
+        def connection_lost(self, exc) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            super().connection_lost(exc)
+
+        def _start_head_timer(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            self._head_timer = self.loop.call_later(seconds, self._head_timed_out)
+
+        def _head_timed_out(self) -> None:
+            waiting_for_a_head = self.cycle is None or self.cycle.response_complete
+            if waiting_for_a_head and not self.transport.is_closing():
+                self.transport.close()
+
+    return HeadTimeoutProtocol
 
 
 @contextlib.contextmanager
@@ -180,4 +230,12 @@ class ServeProcess:
         self.stop()
 
 
-__all__ = ["ServeProcess", "bind", "make_server", "serve_in_thread", "url_of", "wait_ready"]
+__all__ = [
+    "ServeProcess",
+    "bind",
+    "make_server",
+    "protocol_with_head_timeout",
+    "serve_in_thread",
+    "url_of",
+    "wait_ready",
+]

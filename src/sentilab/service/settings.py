@@ -1,4 +1,5 @@
-"""Settings of the HTTP service: which models to serve and how much one request may ask for.
+"""Settings of the HTTP service: which models to serve, how much one request may ask for, and how long a
+request body may stall.
 
 Every limit has a default sized for one modest machine, can be set in code (``ServiceSettings(max_texts=50)``)
 or from the environment (``SENTILAB_SERVE_MAX_TEXTS=50``), and is named in the error a client gets when it
@@ -11,6 +12,8 @@ max_texts                   SENTILAB_SERVE_MAX_TEXTS            256        one b
 max_text_chars              SENTILAB_SERVE_MAX_TEXT_CHARS       5,000      a long review; tweets are ~140
 max_document_chars          SENTILAB_SERVE_MAX_DOCUMENT_CHARS   200,000    a two-hour speech is ~60,000
 max_body_bytes              SENTILAB_SERVE_MAX_BODY_BYTES       8 MiB      refused before any JSON is parsed
+body_timeout                SENTILAB_SERVE_BODY_TIMEOUT         10 (s)     a body that stops arriving for this
+                                                                           long is answered 408 and closed
 paragraph_words             SENTILAB_SERVE_PARAGRAPH_WORDS      100        the speeches workflow's paragraph size
 models                      SENTILAB_SERVE_MODELS               (none)     NAME=DIR,...; none: the default model
 ==========================  ==================================  =========  ======================================
@@ -18,6 +21,7 @@ models                      SENTILAB_SERVE_MODELS               (none)     NAME=
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -50,12 +54,22 @@ class ServiceSettings:
     max_document_chars: int = 200_000
     max_body_bytes: int = 8 * 1024 * 1024
     paragraph_words: int = 100
+    #: Seconds to wait for the next part of a request body (between two reads, as nginx's
+    #: client_body_timeout): a slow upload that keeps sending is never cut off, a stalled one is.
+    body_timeout: float = 10.0
 
     def __post_init__(self) -> None:
         for name in (*LIMIT_HELP, "paragraph_words"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SentilabError(f"service setting {name} must be a positive whole number, got {value!r}")
+        timeout = self.body_timeout
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < math.inf:
+            raise SentilabError(
+                f"service setting body_timeout must be a positive number of seconds, got {timeout!r}",
+                hint="e.g. --body-timeout 10",
+            )
+        object.__setattr__(self, "body_timeout", float(timeout))
         models = {}
         for name, directory in dict(self.models).items():
             models[check_model_name(name)] = Path(directory)
@@ -78,6 +92,14 @@ class ServiceSettings:
                 continue
             if spec.name == "models":
                 values["models"] = parse_model_specs(part for part in raw.split(",") if part.strip())
+            elif spec.name == "body_timeout":
+                try:
+                    values[spec.name] = float(raw.strip())
+                except ValueError:
+                    raise SentilabError(
+                        f"{variable}={raw!r} is not a number of seconds",
+                        hint=f"set it to a positive number, e.g. {variable}={cls.body_timeout:g}",
+                    ) from None
             else:
                 try:
                     values[spec.name] = int(raw.replace("_", "").strip())
