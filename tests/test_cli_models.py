@@ -275,7 +275,7 @@ def test_predict_texts_table_and_json(runner, trained):
     assert lines[1].startswith("positive") and lines[2].startswith("negative")
     result = runner.invoke(main, ["predict", "--model", str(trained), "--json", "I love it"])
     record = json.loads(result.stdout)
-    assert set(record) == {"text", "label", "score", "scores"} and record["label"] == "positive"
+    assert set(record) == {"text", "label", "score", "polarity", "scores"} and record["label"] == "positive"
     assert record["score"] == max(record["scores"].values())
 
 

@@ -116,17 +116,39 @@ def test_predict_returns_the_models_records_in_order(client, model):
     response = client.post("/v1/predict", json={"texts": texts})
     assert response.status_code == 200
     body = response.json()
-    assert rounded(body) == rounded({"model": "tri", "predictions": model.predict_records(texts)})
+    expected = {"model": "tri", "predictions": model.predict_records(texts), "empty_texts": 0}
+    assert rounded(body) == rounded(expected)
     assert [p["label"] for p in body["predictions"]] == ["positive", "negative", "neutral"]
     for record in body["predictions"]:
         assert sum(record["scores"].values()) == pytest.approx(1.0)
         assert record["score"] == max(record["scores"].values())
 
 
+def test_empty_texts_get_no_label_and_are_counted(client, model):
+    texts = ["", "I love this, great day", "  \n "]
+    body = client.post("/v1/predict", json={"texts": texts}).json()
+    empty = {"label": None, "score": None, "polarity": None, "scores": None, "reason": "empty text"}
+    assert body["predictions"][0] == body["predictions"][2] == empty
+    assert rounded(body["predictions"][1]) == rounded(model.predict_records([texts[1]])[0])
+    assert body["empty_texts"] == 2
+    only_empty = client.post("/v1/predict", json={"texts": [" "]}).json()
+    assert only_empty == {"model": "tri", "predictions": [empty], "empty_texts": 1}
+
+
+def test_explain_refuses_an_empty_text(client):
+    response = client.post("/v1/explain", json={"text": "   "})
+    assert response.status_code == 422
+    assert "empty text has no label" in response.json()["error"]["message"]
+
+
 def test_predict_with_a_named_model(client, binary_model):
     response = client.post("/v1/predict", json={"texts": ["the worst, I hate it"], "model": "duo"})
     assert response.status_code == 200
-    expected = {"model": "duo", "predictions": binary_model.predict_records(["the worst, I hate it"])}
+    expected = {
+        "model": "duo",
+        "predictions": binary_model.predict_records(["the worst, I hate it"]),
+        "empty_texts": 0,
+    }
     assert rounded(response.json()) == rounded(expected)
 
 
@@ -177,7 +199,7 @@ def test_explain_gives_every_token_its_contribution_and_position(client, model):
     assert response.status_code == 200
     body = response.json()
     [record] = model.predict_records([text])
-    assert rounded({k: body[k] for k in ("label", "score", "scores")}) == rounded(record)
+    assert rounded({k: body[k] for k in ("label", "score", "polarity", "scores")}) == rounded(record)
     assert body["model"] == "tri" and body["target"] == record["label"] == "positive"
     tokens = body["tokens"]
     assert [t["token"] for t in tokens] == ["soo", "wonderful", ",", "i", "love", "it"]
@@ -214,6 +236,7 @@ def test_explain_any_model_by_occlusion_with_exact_offsets():
         "model": "default",
         "label": "positive",
         "score": pytest.approx(5 / 6),
+        "polarity": pytest.approx(4 / 6),
         "scores": {"negative": pytest.approx(1 / 6), "positive": pytest.approx(5 / 6)},
         "target": "positive",
         "method": "occlusion",
@@ -929,7 +952,8 @@ def test_models_are_loaded_from_directories_in_the_lifespan(tmp_path, model):
     assert [(m["name"], m["source"], m["default"]) for m in listing] == [
         ("saved", str(tmp_path / "tri"), True)
     ]
-    assert rounded(predictions) == rounded({"model": "saved", "predictions": model.predict_records(texts)})
+    expected = {"model": "saved", "predictions": model.predict_records(texts), "empty_texts": 0}
+    assert rounded(predictions) == rounded(expected)
 
 
 def test_without_model_directories_the_default_model_is_served(monkeypatch, model, _isolated_home):

@@ -62,6 +62,18 @@ def label_and_score(proba: np.ndarray, polarities: Sequence[str], neutral_band: 
     return labels, scores
 
 
+def document_label(shares: dict[str, float], mean_score: float) -> str:
+    """One label for a whole document: the label with the largest share of its paragraphs.
+
+    A tie for the largest share goes to the sign of the mean score (neutral when it is exactly 0).
+    """
+    top = max(shares.values())
+    leaders = [polarity for polarity in POLARITIES if shares.get(polarity) == top]
+    if len(leaders) == 1:
+        return leaders[0]
+    return "positive" if mean_score > 0 else "negative" if mean_score < 0 else "neutral"
+
+
 def _check_band(neutral_band: float) -> float:
     if not isinstance(neutral_band, (int, float)) or not 0 <= neutral_band < 1 or math.isnan(neutral_band):
         raise DataError(

@@ -1,4 +1,8 @@
-"""What the routes compute, as plain functions of a model's outputs (no HTTP here)."""
+"""What the routes compute, as plain functions of a model's outputs (no HTTP here).
+
+Records and labels come from the library (:mod:`sentilab.records`, :mod:`sentilab.documents`); this module
+only arranges them for the JSON responses.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from sentilab.records import records_from_proba
 from sentilab.text.paragraphs import Paragraph, split_paragraphs
-
-
-def records(classes, proba: np.ndarray) -> list[dict[str, Any]]:
-    """``{"label", "score", "scores"}`` per row of ``proba`` (columns in ``classes`` order)."""
-    labels = [str(c) for c in classes]
-    best = np.argmax(proba, axis=1)
-    return [
-        {"label": labels[b], "score": float(row[b]), "scores": dict(zip(labels, map(float, row)))}
-        for b, row in zip(best, proba)
-    ]
 
 
 def paragraphs(document: str, words: int) -> list[Paragraph]:
@@ -33,7 +28,7 @@ def analyze(paragraphs: list[Paragraph], classes, proba: np.ndarray) -> dict[str
     probabilities. The aggregate has the shares of the three labels, the mean score, and the label with the
     largest share (a tie goes to the sign of the mean score, neutral when it is 0).
     """
-    from sentilab.documents import POLARITIES, class_polarities, label_and_score
+    from sentilab.documents import POLARITIES, class_polarities, document_label, label_and_score
 
     names = [str(c) for c in classes]
     labels, scores = label_and_score(proba, class_polarities(classes))
@@ -53,14 +48,8 @@ def analyze(paragraphs: list[Paragraph], classes, proba: np.ndarray) -> dict[str
     n = len(paragraphs)
     shares = {polarity: float(np.sum(labels == polarity) / n) for polarity in POLARITIES}
     mean_score = float(np.mean(scores))
-    top = max(shares.values())
-    leaders = [polarity for polarity in POLARITIES if shares[polarity] == top]
-    if len(leaders) == 1:
-        label = leaders[0]
-    else:
-        label = "positive" if mean_score > 0 else "negative" if mean_score < 0 else "neutral"
     aggregate = {
-        "label": label,
+        "label": document_label(shares, mean_score),
         "paragraphs": n,
         "words": int(sum(p.words for p in paragraphs)),
         "shares": shares,
@@ -79,7 +68,7 @@ def explain(model, text: str, target: str | None) -> dict[str, Any]:
 
     explanation = explain_prediction(model, text, target=target)
     labels = [str(c) for c in model.classes_]
-    [record] = records(labels, np.array([[explanation.probabilities[label] for label in labels]]))
+    [record] = records_from_proba(labels, np.array([[explanation.probabilities[label] for label in labels]]))
     spans = align_tokens(text, [t["token"] for t in explanation.tokens])
     tokens = [
         {

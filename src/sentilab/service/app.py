@@ -41,6 +41,7 @@ from fastapi.staticfiles import StaticFiles
 
 from sentilab import __version__
 from sentilab.errors import SentilabError, unknown_choice
+from sentilab.records import empty_record, is_blank, records_from_proba
 from sentilab.service import analysis
 from sentilab.service.docs import install_docs, swagger_ui_dir
 from sentilab.service.errors import BodyLimitMiddleware, LimitExceeded, ServiceError, install
@@ -179,16 +180,31 @@ def create_app(
             )
         return {"models": out, "limits": settings.limits, "paragraph_words": settings.paragraph_words}
 
-    @app.post("/v1/predict", response_model=PredictResponse, responses=ERRORS, tags=["sentiment"])
+    @app.post(
+        "/v1/predict",
+        response_model=PredictResponse,
+        response_model_exclude_unset=True,  # "reason" only where a text got no label
+        responses=ERRORS,
+        tags=["sentiment"],
+    )
     async def predict(body: PredictRequest, request: Request) -> dict:
-        """Classify texts: one `{label, score, scores}` record per text, in order."""
+        """Classify texts: one `{label, score, polarity, scores}` record per text, in order.
+
+        An empty or whitespace-only text gets `label: null` and `reason: "empty text"`, and is not scored.
+        """
         entry = served(request, body.model)
         if len(body.texts) > settings.max_texts:
             raise LimitExceeded("max_texts", settings.max_texts, len(body.texts), "the request")
         for index, text in enumerate(body.texts):
             check_text(text, "max_text_chars", f"texts[{index}]")
-        proba = await entry.runner.predict_proba(body.texts)
-        return {"model": entry.name, "predictions": analysis.records(entry.model.classes_, proba)}
+        blank = [is_blank(text) for text in body.texts]
+        scored = [text for text, empty in zip(body.texts, blank) if not empty]
+        proba = (
+            await entry.runner.predict_proba(scored) if scored else np.zeros((0, len(entry.model.classes_)))
+        )
+        records = iter(records_from_proba(entry.model.classes_, proba))
+        predictions = [empty_record() if empty else next(records) for empty in blank]
+        return {"model": entry.name, "predictions": predictions, "empty_texts": sum(blank)}
 
     @app.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERRORS, tags=["sentiment"])
     async def analyze(body: AnalyzeRequest, request: Request) -> dict:
@@ -206,11 +222,21 @@ def create_app(
             **analysis.analyze(paragraphs, entry.model.classes_, proba),
         }
 
-    @app.post("/v1/explain", response_model=ExplainResponse, responses=ERRORS, tags=["sentiment"])
+    @app.post(
+        "/v1/explain",
+        response_model=ExplainResponse,
+        response_model_exclude_unset=True,
+        responses=ERRORS,
+        tags=["sentiment"],
+    )
     async def explain(body: ExplainRequest, request: Request) -> dict:
         """Which tokens pushed the prediction of one text, and how hard (green: for, red: against)."""
         entry = served(request, body.model)
         check_text(body.text, "max_text_chars", "the text")
+        if is_blank(body.text):
+            raise ServiceError(
+                422, "invalid_input", "the text is empty: an empty text has no label to explain"
+            )
         labels = [str(c) for c in entry.model.classes_]
         if body.target is not None and body.target not in labels:
             raise ServiceError(

@@ -75,14 +75,19 @@ class ExplainRequest(_Request):
 
 
 class Prediction(BaseModel):
-    label: str = Field(description="The most probable label.")
-    score: float = Field(description="Probability of that label, in [0, 1].")
-    scores: dict[str, float] = Field(description="Probability of every label; they sum to 1.")
+    label: str | None = Field(description="The most probable label; null for an empty text (see reason).")
+    score: float | None = Field(description="Probability of that label, in [0, 1].")
+    polarity: float | None = Field(
+        description="P(positive) - P(negative), in [-1, 1]; null when the labels have no polarity."
+    )
+    scores: dict[str, float] | None = Field(description="Probability of every label; they sum to 1.")
+    reason: str | None = Field(default=None, description='Why there is no label: "empty text".')
 
 
 class PredictResponse(BaseModel):
     model: str = Field(description="Name of the model that answered.")
     predictions: list[Prediction] = Field(description="One record per text, in the order sent.")
+    empty_texts: int = Field(description="How many texts were empty or whitespace only (no label).")
 
 
 class ParagraphResult(BaseModel):
