@@ -29,16 +29,7 @@ COMPUTE = ("evaluate", "explore", "documents", "audit")
 NO_PLOTS_OR_COMMANDS = ("sentilab.plots", "sentilab.reports", "matplotlib", "sentilab.cli", "sentilab.demo")
 FILE_WRITERS = ("sentilab.paths.atomic_file", "sentilab.paths.atomic_dir")
 WRITING_METHODS = {"write_text", "write_bytes", "to_csv", "to_parquet", "to_json", "savefig", "mkdir"}
-# Files another room is still moving: the audit report leaves cli/audit_cmd.py for sentilab.reports.audit.
-# A file listed here is skipped only while every import that breaks its rule is one of these.
-PENDING = {"demo.py": ("sentilab.cli.audit_cmd",)}
 MAX_FUNCTION_LINES = 120
-# Functions other rooms are splitting now (the audit package, the service's app factory).
-LONG_FUNCTIONS_PENDING = {
-    ("audit.py", "audit_corpus"),
-    ("audit.py", "behaviour_tests"),
-    ("service/app.py", "create_app"),
-}
 
 
 def module_name(path: Path, root: Path = PACKAGE) -> str:
@@ -131,9 +122,6 @@ def _relative(path: Path) -> str:
 
 def _check_imports(path: Path, forbidden: tuple[str, ...]) -> None:
     bad = sorted(name for name in imports_of(path) if _within(name, forbidden))
-    pending = PENDING.get(_relative(path), ())
-    if bad and pending and all(_within(name, pending) for name in bad):
-        pytest.skip(f"{_relative(path)} still imports {bad[0]}; the audit room is moving it")
     assert not bad, f"sentilab/{_relative(path)} imports {', '.join(bad)}"
 
 
@@ -205,14 +193,11 @@ def test_no_function_is_over_120_lines(path):
         for node in ast.walk(tree)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
-        and (_relative(path), node.name) not in LONG_FUNCTIONS_PENDING
     ]
     assert not long, f"sentilab/{_relative(path)}: split {', '.join(long)}"
 
 
 # ============================================================================ no import circle
-# Circles other rooms own: the model registry (models/__init__) and models/base.py reach each other.
-CIRCLES_PENDING = [{"sentilab.models", "sentilab.models.base"}]
 
 
 def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
@@ -274,7 +259,7 @@ def circles(graph: dict[str, set[str]]) -> list[set[str]]:
 
 
 def test_no_import_circle():
-    found = [circle for circle in circles(import_graph()) if circle not in CIRCLES_PENDING]
+    found = circles(import_graph())
     assert not found, "modules that import each other: " + "; ".join(" ↔ ".join(sorted(c)) for c in found)
 
 

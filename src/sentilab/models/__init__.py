@@ -1,36 +1,11 @@
-"""The model registry: every model by name, imported only when used.
+"""The models: the contract (:mod:`.base`), the registry of names (:mod:`.registry`) and each model.
 
-Add a model by writing a :class:`~sentilab.models.base.SentimentModel` subclass and naming it here; the
-shared contract tests (tests/test_contract.py) then run over it automatically.
+Every model is imported only when used, so ``import sentilab.models`` stays fast.
 """
 
 from __future__ import annotations
 
-import importlib
-
-from sentilab.errors import unknown_choice
-
-#: name -> "module:Class". Keep the descriptions in each class's docstring.
-MODELS: dict[str, str] = {
-    "bow": "sentilab.models.linear:BowModel",
-    "vader": "sentilab.models.lexicon:VaderModel",
-    "encoder": "sentilab.models.encoder:EncoderModel",
-    "numpy-lstm": "sentilab.models.numpy_lstm:NumpyLSTMModel",
-    "lstm": "sentilab.models.torch_lstm:TorchLSTMModel",
-}
-
-
-def get_model_class(name: str):
-    """The model class registered as ``name``."""
-    if name not in MODELS:
-        raise unknown_choice("model", name, MODELS)
-    module_name, class_name = MODELS[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
-
-
-def create_model(name: str, **params):
-    """A new, unfitted model ``name`` with the given hyperparameters."""
-    return get_model_class(name)(**params)
+from sentilab.models.registry import MODELS, create_model, get_model_class
 
 
 def load_model(directory):

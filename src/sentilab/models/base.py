@@ -367,7 +367,7 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
     @classmethod
     def load(cls, directory) -> SentimentModel:
         """Read a model written by :meth:`save`; verifies the format version and every file's sha256."""
-        from sentilab.models import get_model_class
+        from sentilab.models.registry import get_model_class
 
         directory = Path(directory)
         config, labels, data, meta = _read_model_dir(directory)

@@ -180,73 +180,7 @@ def create_app(
             )
         return {"models": out, "limits": settings.limits, "paragraph_words": settings.paragraph_words}
 
-    @app.post(
-        "/v1/predict",
-        response_model=PredictResponse,
-        response_model_exclude_unset=True,  # "reason" only where a text got no label
-        responses=ERRORS,
-        tags=["sentiment"],
-    )
-    async def predict(body: PredictRequest, request: Request) -> dict:
-        """Classify texts: one `{label, score, polarity, scores}` record per text, in order.
-
-        An empty or whitespace-only text gets `label: null` and `reason: "empty text"`, and is not scored.
-        """
-        entry = served(request, body.model)
-        if len(body.texts) > settings.max_texts:
-            raise LimitExceeded("max_texts", settings.max_texts, len(body.texts), "the request")
-        for index, text in enumerate(body.texts):
-            check_text(text, "max_text_chars", f"texts[{index}]")
-        blank = [is_blank(text) for text in body.texts]
-        scored = [text for text, empty in zip(body.texts, blank) if not empty]
-        proba = (
-            await entry.runner.predict_proba(scored) if scored else np.zeros((0, len(entry.model.classes_)))
-        )
-        records = iter(records_from_proba(entry.model.classes_, proba))
-        predictions = [empty_record() if empty else next(records) for empty in blank]
-        return {"model": entry.name, "predictions": predictions, "empty_texts": sum(blank)}
-
-    @app.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERRORS, tags=["sentiment"])
-    async def analyze(body: AnalyzeRequest, request: Request) -> dict:
-        """Split a long document into paragraphs of about `words` words; score each; aggregate."""
-        entry = served(request, body.model)
-        check_text(body.document, "max_document_chars", "the document")
-        words = body.words or settings.paragraph_words
-        paragraphs = await anyio.to_thread.run_sync(analysis.paragraphs, body.document, words)
-        if not paragraphs:
-            raise ServiceError(422, "invalid_input", "the document has no words to analyze; send some text")
-        proba = await entry.runner.predict_proba([p.text for p in paragraphs])
-        return {
-            "model": entry.name,
-            "words": words,
-            **analysis.analyze(paragraphs, entry.model.classes_, proba),
-        }
-
-    @app.post(
-        "/v1/explain",
-        response_model=ExplainResponse,
-        response_model_exclude_unset=True,
-        responses=ERRORS,
-        tags=["sentiment"],
-    )
-    async def explain(body: ExplainRequest, request: Request) -> dict:
-        """Which tokens pushed the prediction of one text, and how hard (green: for, red: against)."""
-        entry = served(request, body.model)
-        check_text(body.text, "max_text_chars", "the text")
-        if is_blank(body.text):
-            raise ServiceError(
-                422, "invalid_input", "the text is empty: an empty text has no label to explain"
-            )
-        labels = [str(c) for c in entry.model.classes_]
-        if body.target is not None and body.target not in labels:
-            raise ServiceError(
-                422,
-                "invalid_input",
-                f"target {body.target!r} is not a label of model {entry.name!r}; its labels: {', '.join(labels)}",
-            )
-        result = await entry.runner.run(analysis.explain, entry.model, body.text, body.target)
-        return {"model": entry.name, **result}
-
+    _add_sentiment_routes(app, settings, served, check_text)
     return app
 
 
@@ -337,3 +271,74 @@ def _json_safe(value: Any) -> Any:
 
 
 __all__ = ["create_app", "load_models", "ServedModel", "STATIC_DIR"]
+
+
+def _add_sentiment_routes(app: FastAPI, settings: ServiceSettings, served, check_text) -> None:
+    """The three routes that run a model: predict, analyze, explain."""
+
+    @app.post(
+        "/v1/predict",
+        response_model=PredictResponse,
+        response_model_exclude_unset=True,  # "reason" only where a text got no label
+        responses=ERRORS,
+        tags=["sentiment"],
+    )
+    async def predict(body: PredictRequest, request: Request) -> dict:
+        """Classify texts: one `{label, score, polarity, scores}` record per text, in order.
+
+        An empty or whitespace-only text gets `label: null` and `reason: "empty text"`, and is not scored.
+        """
+        entry = served(request, body.model)
+        if len(body.texts) > settings.max_texts:
+            raise LimitExceeded("max_texts", settings.max_texts, len(body.texts), "the request")
+        for index, text in enumerate(body.texts):
+            check_text(text, "max_text_chars", f"texts[{index}]")
+        blank = [is_blank(text) for text in body.texts]
+        scored = [text for text, empty in zip(body.texts, blank) if not empty]
+        proba = (
+            await entry.runner.predict_proba(scored) if scored else np.zeros((0, len(entry.model.classes_)))
+        )
+        records = iter(records_from_proba(entry.model.classes_, proba))
+        predictions = [empty_record() if empty else next(records) for empty in blank]
+        return {"model": entry.name, "predictions": predictions, "empty_texts": sum(blank)}
+
+    @app.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERRORS, tags=["sentiment"])
+    async def analyze(body: AnalyzeRequest, request: Request) -> dict:
+        """Split a long document into paragraphs of about `words` words; score each; aggregate."""
+        entry = served(request, body.model)
+        check_text(body.document, "max_document_chars", "the document")
+        words = body.words or settings.paragraph_words
+        paragraphs = await anyio.to_thread.run_sync(analysis.paragraphs, body.document, words)
+        if not paragraphs:
+            raise ServiceError(422, "invalid_input", "the document has no words to analyze; send some text")
+        proba = await entry.runner.predict_proba([p.text for p in paragraphs])
+        return {
+            "model": entry.name,
+            "words": words,
+            **analysis.analyze(paragraphs, entry.model.classes_, proba),
+        }
+
+    @app.post(
+        "/v1/explain",
+        response_model=ExplainResponse,
+        response_model_exclude_unset=True,
+        responses=ERRORS,
+        tags=["sentiment"],
+    )
+    async def explain(body: ExplainRequest, request: Request) -> dict:
+        """Which tokens pushed the prediction of one text, and how hard (green: for, red: against)."""
+        entry = served(request, body.model)
+        check_text(body.text, "max_text_chars", "the text")
+        if is_blank(body.text):
+            raise ServiceError(
+                422, "invalid_input", "the text is empty: an empty text has no label to explain"
+            )
+        labels = [str(c) for c in entry.model.classes_]
+        if body.target is not None and body.target not in labels:
+            raise ServiceError(
+                422,
+                "invalid_input",
+                f"target {body.target!r} is not a label of model {entry.name!r}; its labels: {', '.join(labels)}",
+            )
+        result = await entry.runner.run(analysis.explain, entry.model, body.text, body.target)
+        return {"model": entry.name, **result}
