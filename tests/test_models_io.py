@@ -274,3 +274,20 @@ def test_a_failed_save_leaves_the_old_model_intact(saved, monkeypatch):
         model.save(saved)
     assert {p.name: p.read_bytes() for p in saved.iterdir()} == before
     assert [p.name for p in saved.parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_saved_files_are_readable_like_any_other_file(tmp_path):
+    import os
+    import stat
+
+    from sentilab.models import create_model
+
+    from .conftest import SIX_LABELS, SIX_TEXTS
+
+    mask = os.umask(0o022)
+    try:
+        create_model("bow").fit(SIX_TEXTS, SIX_LABELS).save(tmp_path / "m")
+    finally:
+        os.umask(mask)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "m").iterdir()}
+    assert set(modes.values()) == {0o644}, modes

@@ -23,8 +23,9 @@ def test_train_and_save_writes_a_model_that_describes_itself(tmp_path):
     meta = json.loads((tmp_path / "m" / "meta.json").read_text())
     assert meta["command"] == "sentilab train --data tiny"
     assert meta["random_state"] == 7
-    assert meta["settings"]["C"] == 2.0  # typed, and every setting present, not only the ones given
-    assert set(meta["settings"]) == set(run.model.get_params())
+    assert meta["settings"] == {"C": 2.0}  # what was set, typed; config.json has every setting
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["params"] == json.loads(json.dumps(run.model.get_params()))
     assert meta["data"]["train"] == {"source": "tiny", "rows": 12, "dropped": {"empty text": 2}}
     assert meta["data"]["validation"]["rows"] == 6
     assert meta["metrics"]["validation"]["n"] == 6

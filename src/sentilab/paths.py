@@ -49,6 +49,11 @@ def _umask() -> int:
     return mask
 
 
+def make_readable(path: str | os.PathLike) -> None:
+    """Give a file the permissions a plain ``open(..., "w")`` would (tools such as mkstemp make 0600 files)."""
+    os.chmod(path, 0o666 & ~_umask())
+
+
 def check_output_file(path: str | os.PathLike, *, overwrite: bool = False, option: str = "--out") -> Path:
     """Refuse, before any work starts, a file output that would replace a file without ``overwrite``."""
     path = Path(path)
@@ -71,8 +76,7 @@ def atomic_file(path: str | os.PathLike, mode: str = "wb") -> Iterator:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
-        # mkstemp makes 0600 files; a report or a saved model should be readable like any other file.
-        os.chmod(tmp, 0o666 & ~_umask())
+        make_readable(tmp)  # a report or a saved model should be readable like any other file
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(fd, mode, encoding=encoding) as handle:
             yield handle

@@ -3,7 +3,7 @@
 The CLI's ``train``, the default model, the demo and the cross-domain matrix all train through
 :func:`train_and_save`, so every saved model says the same things about itself in ``meta.json``:
 
-``settings``        every hyperparameter of the fitted model (``get_params``), not only the ones given
+``settings``        the hyperparameters the caller set, typed (config.json holds every hyperparameter)
 ``random_state``    the seed of every source of randomness (Python, NumPy, PyTorch, the model's own)
 ``command``         the command line that made it (or what the library caller says)
 ``data``            where the training data came from, with row counts and the rows dropped while loading
@@ -182,7 +182,7 @@ def train_and_save(
     model.metrics_ = metrics  # a freshly trained model reports what a loaded one does
     meta = {
         "metrics": metrics,
-        "settings": model.get_params(deep=False),
+        "settings": {key: model.get_params(deep=False)[key] for key in settings or {}},
         "random_state": random_state,
         "command": current_command() if command is None else command,
         "data": {"train": train.describe(), "validation": validation.describe() if validation else None},

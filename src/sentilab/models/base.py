@@ -36,7 +36,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sentilab import __version__
 from sentilab.errors import ModelError, NotFittedError
-from sentilab.paths import SELF_DESCRIBED, atomic_dir
+from sentilab.paths import SELF_DESCRIBED, atomic_dir, make_readable
 from sentilab.records import records_for_texts
 
 #: Bumped when the on-disk layout changes; a directory from a newer format is refused with a clear message.
@@ -345,6 +345,7 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
             _write_json(tmp / "labels.json", [_to_json_label(c) for c in self.classes_])
             _write_json(tmp / "vocab.json", data)
             save_file({k: np.ascontiguousarray(v) for k, v in arrays.items()}, str(tmp / WEIGHTS_FILE))
+            make_readable(tmp / WEIGHTS_FILE)  # safetensors writes 0600 files
             training = {a.rstrip("_"): getattr(self, a) for a in TRAINING_ATTRIBUTES if hasattr(self, a)}
             meta = {
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
