@@ -1,4 +1,4 @@
-"""The shared model contract, run over every registered model (DESIGN.md, 'The model contract').
+"""The shared model contract, run over every registered model (docs/architecture.md, 'The model contract').
 
 A model joins this suite by being registered in ``sentilab.models.MODELS``; its ``contract_params()`` give
 a configuration small enough for these tests. Models whose optional extra is missing are skipped, with the

