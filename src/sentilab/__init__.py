@@ -1,5 +1,9 @@
 """sentilab: sentiment analysis from raw labelled text to trained, evaluated, explained and audited models.
 
+>>> import sentilab
+>>> sentilab.predict("I love it")          # doctest: +SKIP
+{'label': 'positive', 'score': 0.93, 'polarity': 0.91, 'scores': {...}}
+
 The heavy parts (models, torch, the encoder) are imported on first use, so ``import sentilab`` stays fast.
 """
 
@@ -8,6 +12,10 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 _LAZY = {
+    "predict": "sentilab.pipelines",
+    "pipeline": "sentilab.pipelines",
+    "load_model": "sentilab.models",
+    "NotFittedError": "sentilab.errors",
     "load_dataset": "sentilab.data",
     "list_datasets": "sentilab.data",
     "get_tokenizer": "sentilab.text.tokenize",

@@ -85,18 +85,18 @@ def resolve_model(model_dir: str | Path | None, *, on_status: Callable[[str], No
     ``"default"`` (source ``"default model"``). Every command that takes an optional model uses this."""
     if model_dir is None or str(model_dir) == "default":
         return get_default_model(on_status=on_status), "default model"
-    from sentilab.models import load_model
+    from sentilab.models.base import SentimentModel
 
-    return load_model(model_dir), str(model_dir)
+    return SentimentModel.load(model_dir), str(model_dir)
 
 
 def _load_cached(directory: Path, say):
-    from sentilab.models import load_model
+    from sentilab.models.base import SentimentModel
 
     if not directory.exists():
         return None
     try:
-        model = load_model(directory)
+        model = SentimentModel.load(directory)
     except SentilabError as exc:
         say(f"the cached default model is unusable ({exc.message}); training a new one")
         return None

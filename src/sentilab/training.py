@@ -130,7 +130,7 @@ def build_model(model, settings: dict[str, Any] | None = None, *, random_state: 
     """
     settings = dict(settings or {})
     if isinstance(model, str):
-        from sentilab.models import get_model_class
+        from sentilab.models.registry import get_model_class
 
         model = get_model_class(model).from_overrides(settings)
     elif settings:

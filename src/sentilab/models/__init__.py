@@ -9,7 +9,14 @@ from sentilab.models.registry import MODELS, create_model, get_model_class
 
 
 def load_model(directory):
-    """Load any saved sentilab model from ``directory`` (no pickle involved)."""
+    """Load any saved sentilab model from ``directory`` (no pickle involved).
+
+    ``"default"`` is sentilab's default model (trained on first use, then cached), as on the command line.
+    """
+    if str(directory) == "default":
+        from sentilab.defaults import get_default_model
+
+        return get_default_model()
     from sentilab.models.base import SentimentModel
 
     return SentimentModel.load(directory)
