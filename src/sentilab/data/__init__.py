@@ -216,7 +216,10 @@ def load_dataset(
         report.notes.append(raw.label_note)
     labelled = not (info is not None and info.task == "documents") and frame["label"].notna().any()
     if labelled and (check_labels or labels is not None):
-        check_label_set(frame["label"], name, labels)
+        checked = frame["label"]
+        if binary:  # neutral rows are dropped below, whatever they are spelled as
+            checked = checked[normalize_labels(checked)[0] != "neutral"]
+        check_label_set(checked, name, labels)
     if labelled:
         frame = frame.copy()
         frame["label"], note = normalize_labels(frame["label"])

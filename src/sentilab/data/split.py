@@ -108,9 +108,14 @@ def _is_integer_key(key: str) -> bool:
     return key.lstrip("-").isdigit()
 
 
+def _by_count(counts: Counter) -> list[tuple[str, int]]:
+    """Most frequent first; ties in name order, so a message never depends on row order."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
 def _listing(counts: Counter, rows: dict | None = None) -> str:
     """``'negative' 500, 'positive' 495, 'meh' 3``: labels with their row counts, most frequent first."""
-    ordered = counts.most_common()
+    ordered = _by_count(counts)
     shown, left_out = _within_budget([label for label, _ in ordered])
     parts = [
         f"{quoted} {n:,}" + (f" (first at row {rows[label]:,})" if rows else "")
@@ -138,9 +143,13 @@ def check_label_set(labels: pd.Series, source: str, expected: Sequence | None = 
     holding under 1 % of the labelled rows that looks like a typo (close to a frequent label, or outside
     the scheme the frequent labels share: ``meh`` among negative/positive). With ``expected`` (the labels
     the user means, e.g. ``["negative", "positive"]``; names, aliases or integers), every other label is
-    an error instead, with the first row where each occurs (row 1 is the first row after any header).
+    an error instead, with the first row where each occurs (row 1 is the first row after any header;
+    an integer index of ``labels`` is taken as the row numbers from 0).
     """
-    present = pd.Series(labels.to_numpy(), index=range(1, len(labels) + 1)).dropna()
+    present = pd.Series(labels.to_numpy(), index=np.arange(len(labels)) + 1)
+    if pd.api.types.is_integer_dtype(labels.index):  # rows keep their place in the file after filtering
+        present.index = labels.index.to_numpy() + 1
+    present = present.dropna()
     key_of = {value: _label_key(value) for value in pd.unique(present)}  # one parse per distinct label
     keys = present.map(key_of).dropna()
     counts = Counter(keys.value_counts().to_dict())
@@ -174,7 +183,7 @@ def check_label_set(labels: pd.Series, source: str, expected: Sequence | None = 
         shown = ", ".join(_within_budget(rare[:3])[0])
         verb = "look like typos" if len(rare) > 1 else "looks like a typo"
         problem = f"{shown}: under {RARE_SHARE:.0%} of the rows, and {verb}"
-    every_label = ",".join(label for label, _ in counts.most_common())
+    every_label = ",".join(label for label, _ in _by_count(counts))
     example = every_label if len(every_label) <= 40 else "negative,positive"
     raise DataError(
         f"the labels of {source} look wrong ({problem}): {_listing(counts)}",
