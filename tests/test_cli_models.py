@@ -367,3 +367,108 @@ def test_default_model_is_retrained_when_the_recipe_changes_without_a_version_bu
     model = defaults.get_default_model(on_status=lines.append)
     assert "older recipe" in lines[0]
     assert model.metrics_ == json.loads((defaults.default_model_dir() / "meta.json").read_text())["metrics"]
+
+
+# ============================================================================ what the data lost, and label sanity
+def write_with_blank_texts(path):
+    rows = ["text,label"]
+    for i in range(30):
+        rows += [
+            f"great lovely thing {i},positive",
+            f"awful horrible thing {i},negative",
+            ",positive",
+            '"  ",negative',
+        ]
+    rows += ["great lovely thing 0,positive", "no label here,"]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_train_and_evaluate_count_the_rows_they_dropped(runner, tmp_path):
+    data = write_with_blank_texts(tmp_path / "blanks.csv")
+    out = tmp_path / "m"
+    result = runner.invoke(main, ["train", "--data", str(data), "--set", "min_df=1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("data: blanks.csv"))
+    assert lines[start + 1 : start + 4] == [
+        "  60 rows dropped: empty text",
+        "  1 row dropped: no label",
+        "  1 row dropped: exact duplicate text",
+    ]
+    result = runner.invoke(main, ["evaluate", str(out), "--data", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "blanks.csv: 60 rows dropped: empty text" in result.stdout
+    assert "blanks.csv: 1 row dropped: no label" in result.stdout
+    as_json = runner.invoke(main, ["evaluate", str(out), "--data", str(data), "--json"])
+    assert json.loads(as_json.stdout)["accuracy"] == 1.0  # the counts go to stderr with --json
+    assert "blanks.csv: 60 rows dropped: empty text" in as_json.stderr
+
+
+def test_train_labels_option_accepts_the_named_set(runner, tmp_path):
+    data = write_dataset(tmp_path / "two.csv", classes=("negative", "positive"), n=200)
+    frame = pd.read_csv(data)
+    frame["label"] = frame["label"].map(
+        {"negative": "neg", "positive": "pos"}
+    )  # aliases, as sources write them
+    frame.to_csv(data, index=False)
+    path = tmp_path / "with_meh.csv"
+    pd.concat([frame, pd.DataFrame({"text": ["so so thing"], "label": ["meh"]})]).to_csv(path, index=False)
+    refused = runner.invoke(main, ["train", "--data", str(path), "--out", str(tmp_path / "no")])
+    assert refused.exit_code == 2 and "looks like a typo" in refused.stderr
+    assert not (tmp_path / "no").exists()
+    out = tmp_path / "m"
+    args = [
+        "train",
+        "--data",
+        str(data),
+        "--labels",
+        "negative,positive",
+        "--set",
+        "min_df=1",
+        "--out",
+        str(out),
+    ]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output  # aliases neg/pos match the names in --labels
+    assert [str(c) for c in load_model(out).classes_] == ["negative", "positive"]
+    one = runner.invoke(
+        main, ["train", "--data", str(data), "--labels", "negative", "--out", str(tmp_path / "x")]
+    )
+    assert one.exit_code == 2 and "name at least two labels" in one.output
+
+
+def test_predict_file_notes_bytes_that_are_not_utf8_like_train_does(runner, trained, tmp_path):
+    path = tmp_path / "tweets.csv"
+    path.write_bytes(b"text,label\ncaf\xe9 good thing,positive\nawful thing,negative\nhappy day,positive\n")
+    predicted = runner.invoke(main, ["predict", "--model", str(trained), "--file", str(path), "--json"])
+    assert predicted.exit_code == 0, predicted.output
+    note = (
+        "note: tweets.csv: 1 rows had bytes that are not valid UTF-8; they were replaced with U+FFFD and kept"
+    )
+    assert note in predicted.stderr
+    assert json.loads(predicted.stdout.splitlines()[0])["text"] == "caf\ufffd good thing"
+    evaluated = runner.invoke(main, ["evaluate", str(trained), "--data", str(path)])
+    assert note in evaluated.stderr  # the same words from the same function
+
+
+def test_header_only_file_says_so_in_every_command(runner, trained, tmp_path):
+    path = tmp_path / "head.csv"
+    path.write_text("text,label\n")
+    for args in (
+        ["train", "--data", str(path), "--out", str(tmp_path / "m")],
+        ["predict", "--model", str(trained), "--file", str(path)],
+        ["evaluate", str(trained), "--data", str(path)],
+    ):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, args
+        assert "error: head.csv has a header (text, label) but no rows" in result.stderr, args
+
+
+def test_train_on_a_file_without_labels_names_the_option_to_use(runner, tmp_path):
+    path = tmp_path / "unlabelled.csv"
+    path.write_text("text,stars_given\nhello,1\nbye,2\n")
+    result = runner.invoke(main, ["train", "--data", str(path), "--out", str(tmp_path / "m")])
+    assert result.exit_code == 2
+    assert "omit split" not in result.output and "--label-col" in result.stderr
+    assert "the other columns are: stars_given" in result.stderr

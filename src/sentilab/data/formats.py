@@ -8,10 +8,12 @@ valid in the file's encoding (they are kept, with U+FFFD replacement characters,
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import re
 import tarfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +178,21 @@ PARSERS = {
 # ----------------------------------------------------------------------------- local files
 _S140_FIRST_LINE = re.compile(r'^"?[024]"?,"?\d+"?,"?[A-Z][a-z]{2} ')
 
+#: How much of a user's content an error message may quote (the rest is cut with "…").
+PREVIEW_CHARS = 60
+#: The file-name endings read as tables, and what each format is called in messages.
+TABLE_FORMATS = {
+    ".csv": "CSV",
+    ".tsv": "TSV",
+    ".tab": "TSV",
+    ".txt": "TSV",
+    ".jsonl": "JSON lines",
+    ".ndjson": "JSON lines",
+    ".json": "JSON",
+    ".parquet": "Parquet",
+}
+_GZIP_MAGIC = b"\x1f\x8b"
+
 
 def looks_like_sentiment140(path: Path) -> bool:
     with open(path, "rb") as handle:
@@ -183,49 +200,277 @@ def looks_like_sentiment140(path: Path) -> bool:
     return bool(_S140_FIRST_LINE.match(first))
 
 
-def read_local_table(path: Path) -> tuple[pd.DataFrame, int]:
-    """Read a CSV/TSV/JSONL/JSON/Parquet file into a DataFrame of strings; returns (frame, undecodable_rows)."""
-    suffix = "".join(s for s in path.suffixes[-2:] if s != ".gz").lower() or path.suffix.lower()
-    suffix = (
-        path.suffix.lower()
-        if suffix not in {".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".txt"}
-        else suffix
-    )
-    try:
-        if suffix == ".parquet":
-            from sentilab.errors import require
+def preview(value, limit: int = PREVIEW_CHARS) -> str:
+    """``value`` as one line of at most ``limit`` characters, for quoting user content in a message."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
-            require("pyarrow", "parquet", feature="reading Parquet files")
-            return pd.read_parquet(path), 0
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
-    text, bad = decode_bytes(raw)
+
+def describe_columns(columns, limit: int = 200) -> str:
+    """``"a, b, c"``: column names for a message, each and all together cut to stay short."""
+    names = [preview(c, 40) for c in columns]
+    shown, used = [], 0
+    for name in names:
+        if used + len(name) > limit and shown:
+            return ", ".join(shown) + f", … ({len(names)} columns)"
+        shown.append(name)
+        used += len(name) + 2
+    return ", ".join(shown)
+
+
+def undecodable_message(source: str, rows: int) -> str:
+    """The one wording of the note every command prints when a file had bytes that are not UTF-8."""
+    return (
+        f"{source}: {rows:,} rows had bytes that are not valid UTF-8; they were replaced with U+FFFD and kept"
+    )
+
+
+class DataWarning(UserWarning):
+    """Something about the data a user should know (e.g. bytes that were not valid UTF-8)."""
+
+
+def warn_undecodable(source: str, rows: int) -> None:
+    """Warn (as a :class:`DataWarning`) that ``rows`` rows of ``source`` had bytes that are not UTF-8."""
+    if rows:
+        warnings.warn(undecodable_message(source, rows), DataWarning, stacklevel=3)
+
+
+def sniff_content(head: bytes) -> str:
+    """What the first bytes of a file look like, in words ("CSV text (first line 'a,b')", "a zip archive")."""
+    if head.startswith(b"PAR1"):
+        return "a Parquet file"
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive"
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip-compressed data"
+    if b"\x00" in head[:4096]:
+        return "binary data"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = text.split("\n", 1)[0].strip()
+    if not first:
+        return "an empty file" if not text.strip() else "text that starts with a blank line"
+    if first.startswith(("{", "[")):
+        kind = "JSON lines" if first.startswith("{") and first.endswith("}") else "JSON"
+    else:
+        separator = _header_separator(first)
+        kind = {"\t": "tab-separated text", ";": "semicolon-separated text", ",": "CSV text"}.get(
+            separator, "plain text"
+        )
+    return f"{kind} (first line {preview(first)!r})"
+
+
+def _header_separator(header: str) -> str | None:
+    """The separator a header line uses: ',', tab or ';' outside double quotes; None when it has none."""
+    counts = {",": 0, "\t": 0, ";": 0}
+    quoted = False
+    for char in header[:65536]:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=counts.get)
+    return best if counts[best] else None
+
+
+def _table_suffix(path: Path) -> str:
+    suffix = "".join(s for s in path.suffixes[-2:] if s != ".gz").lower() or path.suffix.lower()
+    return suffix if suffix in TABLE_FORMATS else path.suffix.lower()
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    from sentilab.errors import require
+
+    require("pyarrow", "parquet", feature="reading Parquet files")
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 4))
+        tail = handle.read(4)
+    if not (head.startswith(b"PAR1") and tail == b"PAR1"):
+        raise DataError(
+            f"{path.name} is not a Parquet file: it looks like {sniff_content(head)}",
+            hint="Parquet was expected because the name ends in .parquet; rename the file to match what "
+            "it holds (.csv, .tsv, .jsonl), or write it with DataFrame.to_parquet",
+        )
     try:
-        if suffix in (".jsonl", ".ndjson"):
-            frame = pd.read_json(io.StringIO(text), lines=True, dtype=False)
-        elif suffix == ".json":
-            frame = pd.read_json(io.StringIO(text), dtype=False)
-        elif suffix in (".tsv", ".tab", ".txt"):
-            frame = pd.read_csv(
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises its own classes (ArrowInvalid, ...) for damaged files
+        raise DataError(f"cannot read {path.name} as Parquet: {preview(exc, 150)}") from None
+
+
+def _read_jsonl(text: str, name: str) -> pd.DataFrame:
+    """One JSON object per line (blank lines skipped); a bad line is named by its number."""
+    records = []
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 may sit inside a string
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                f"line {number} of {name} is not valid JSON: {exc.msg} (column {exc.colno})",
+                hint="fix or remove that line: each line of a JSON-lines file must be one JSON object",
+            ) from None
+        if not isinstance(record, dict):
+            raise DataError(
+                f"line {number} of {name} is a JSON {type(record).__name__}, not an object",
+                hint='each line of a JSON-lines file must be one object, e.g. {"text": "...", "label": "x"}',
+            )
+        records.append(record)
+    return pd.DataFrame.from_records(records)
+
+
+def _read_json(text: str, name: str) -> pd.DataFrame:
+    try:
+        return pd.read_json(io.StringIO(text), dtype=False)
+    except ValueError as exc:
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as bad:
+            more = " (it holds several JSON values: name it .jsonl)" if bad.msg == "Extra data" else ""
+            raise DataError(
+                f"{name} is not valid JSON: {bad.msg} at line {bad.lineno}, column {bad.colno}{more}"
+            ) from None
+        raise DataError(
+            f"cannot read {name} as a table: {preview(str(exc).splitlines()[0], 150)}",
+            hint='expected a list of objects, e.g. [{"text": "...", "label": "..."}]',
+        ) from None
+
+
+_FIELDS_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _read_delimited(text: str, name: str, suffix: str) -> pd.DataFrame:
+    separator = "\t" if suffix in (".tsv", ".tab", ".txt") else ","
+    if suffix == ".csv":
+        found = _header_separator(text[:65536].split("\n", 1)[0])
+        if found in ("\t", ";"):
+            word = "tab" if found == "\t" else "semicolon"
+            warnings.warn(
+                f"{name}: the header is {word}-separated although the name ends in .csv; "
+                f"read as {word}-separated",
+                DataWarning,
+                stacklevel=4,
+            )
+            separator = found
+    try:
+        if separator == "\t":
+            return pd.read_csv(
                 io.StringIO(text), sep="\t", dtype=str, keep_default_na=False, quoting=csv.QUOTE_MINIMAL
             )
-        elif suffix == ".csv":
-            # Blank lines are rows too: in a one-column file they are empty texts, counted and dropped later.
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False)
-        else:
-            raise DataError(
-                f"don't know how to read {path.name!r} (suffix {path.suffix or 'none'})",
-                hint="use a .csv, .tsv, .jsonl, .json or .parquet file",
-            )
+        # Blank lines are rows too: in a one-column file they are empty texts, counted and dropped later.
+        return pd.read_csv(
+            io.StringIO(text), sep=separator, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{name} is empty") from None
     except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"cannot parse {path}: {str(exc).splitlines()[0]}") from None
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        fields = _FIELDS_ERROR.search(message)
+        shown = {"\t": "tab", ",": "comma", ";": "semicolon"}[separator]
+        if fields:
+            header, line, saw = fields.groups()
+            message = f"line {line} has {saw} fields but the header has {header} ({shown}-separated)"
+        raise DataError(
+            f"cannot parse {name}: {preview(message, 150)}",
+            hint="a text that contains the separator must be in double quotes; if the file uses another "
+            "separator, name it to match (.tsv for tabs)",
+        ) from None
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, int]:
+    """Read a CSV/TSV/JSONL/JSON/Parquet file (optionally gzip-compressed) into a DataFrame.
+
+    Returns ``(frame, undecodable_rows)``. Every failure is a one-line :class:`DataError` that names the
+    file, the line where that is known, and quotes at most a short preview of its content: a file whose
+    content does not match its name (text named .parquet, a zip named .csv), malformed JSON lines, a
+    CSV whose rows have more fields than its header, an empty file, or a header without rows. A .csv
+    whose header is tab- or semicolon-separated is read with that separator (and a :class:`DataWarning`
+    says so).
+    """
+    suffix = _table_suffix(path)
+    if suffix not in TABLE_FORMATS:
+        raise DataError(
+            f"don't know how to read {path.name!r} (suffix {path.suffix or 'none'})",
+            hint="use a .csv, .tsv, .jsonl, .json or .parquet file",
+        )
+    try:
+        if suffix == ".parquet":
+            frame, bad = _read_parquet(path), False
+        else:
+            raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if suffix != ".parquet":
+        if raw.startswith(_GZIP_MAGIC):
+            try:
+                raw = gzip.decompress(raw)
+            except (OSError, EOFError) as exc:
+                raise DataError(f"{path.name} is damaged gzip-compressed data ({exc})") from None
+        kind = sniff_content(raw[:4096])
+        if kind in ("a Parquet file", "a zip archive", "binary data", "gzip-compressed data"):
+            raise DataError(
+                f"{path.name} is not text: it looks like {kind}",
+                hint=f"{TABLE_FORMATS[suffix]} was expected because the name ends in {suffix}; "
+                "rename the file to match what it holds (e.g. .parquet)",
+            )
+        text, bad = decode_bytes(raw)
+        text = text.lstrip("\ufeff")
+        if not text.strip():
+            raise DataError(f"{path.name} is empty", hint="expected a header line and one row per text")
+        if suffix in (".jsonl", ".ndjson"):
+            frame = _read_jsonl(text, path.name)
+        elif suffix == ".json":
+            frame = _read_json(text, path.name)
+        else:
+            frame = _read_delimited(text, path.name, suffix)
+    _require_rows(frame, path.name)
     undecodable = 0
     if bad:
         undecodable = int(
             frame.astype(str).apply(lambda col: col.str.contains(REPLACEMENT, regex=False)).any(axis=1).sum()
         )
     return frame, undecodable
+
+
+def _require_rows(frame: pd.DataFrame, name: str) -> None:
+    """A table with columns but no rows (or only blank ones) is an error that says so."""
+
+    def has_content(rows: pd.DataFrame) -> bool:
+        return any((~(col.isna() | (col.astype(str).str.strip() == ""))).any() for _, col in rows.items())
+
+    # The first rows settle it for any real file; only an all-blank head needs the whole scan.
+    if len(frame) and (has_content(frame.head(1000)) or has_content(frame)):
+        return
+    columns = describe_columns(frame.columns) or "(none)"
+    raise DataError(
+        f"{name} has a header ({columns}) but no rows" if len(frame.columns) else f"{name} has no rows",
+        hint="add one row per text under the header (the first line is read as the column names)",
+    )
+
+
+#: The old name, kept for callers: same function.
+read_local_table = read_table
+
+
+def read_text_document(path: Path) -> tuple[pd.DataFrame, int]:
+    """A plain-text file as ONE document: ``(frame with columns text and file, undecodable_rows)``.
+
+    The whole file is the document (blank lines inside it stay: they are paragraph breaks for
+    ``analyze``); ``undecodable_rows`` is 1 when it had bytes that are not UTF-8.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    kind = sniff_content(raw[:4096])
+    if kind in ("a Parquet file", "a zip archive", "binary data", "gzip-compressed data"):
+        raise DataError(f"{path.name} is not plain text: it looks like {kind}")
+    text, bad = decode_bytes(raw)
+    if not text.strip():
+        raise DataError(f"{path.name} is empty")
+    return pd.DataFrame({"text": [text.lstrip("\ufeff")], "file": [path.name]}), int(bad)
 
 
 def pick_column(
@@ -235,8 +480,10 @@ def pick_column(
     columns = [str(c) for c in frame.columns]
     if wanted is not None:
         if wanted not in columns:
+            shown = [preview(c, 40) for c in columns]  # a 5 MB "column name" is a first line, not a name
             raise DataError(
-                f"column {wanted!r} not in {source}{did_you_mean(wanted, columns)}; its columns are: {', '.join(columns)}",
+                f"column {preview(wanted)!r} not in {source}{did_you_mean(wanted, shown)}; "
+                f"its columns are: {describe_columns(columns)}",
                 hint=f"pass the {role} column with --{role}-col",
             )
         return wanted
@@ -247,6 +494,13 @@ def pick_column(
     return None
 
 
+def no_text_column(frame: pd.DataFrame, source: str, *, hint: str = "name it with --text-col") -> DataError:
+    """The error for a table without a recognisable text column (its columns listed, cut short)."""
+    return DataError(
+        f"no text column found in {source}; its columns are: {describe_columns(frame.columns)}", hint=hint
+    )
+
+
 TEXT_COLUMNS = ("text", "sentence", "review", "tweet", "content", "speech", "document", "body")
 LABEL_COLUMNS = ("label", "sentiment", "polarity", "class", "target", "rating", "stars")
 
@@ -255,14 +509,11 @@ def local_file(path: Path, text_col: str | None = None, label_col: str | None = 
     """Any local table. Sentiment140-format CSVs (no header) are recognised and read as such."""
     if path.suffix.lower() == ".csv" and text_col is None and looks_like_sentiment140(path):
         return RawTable(read_sentiment140(path))
-    frame, undecodable = read_local_table(path)
+    frame, undecodable = read_table(path)
     source = path.name
     text_name = pick_column(frame, text_col, "text", TEXT_COLUMNS, source)
     if text_name is None:
-        raise DataError(
-            f"no text column found in {source}; its columns are: {', '.join(map(str, frame.columns))}",
-            hint="name it with --text-col (Python: text_col=...)",
-        )
+        raise no_text_column(frame, source, hint="name it with --text-col (Python: text_col=...)")
     label_name = pick_column(frame, label_col, "label", LABEL_COLUMNS, source)
     rest = [c for c in frame.columns if c not in (text_name, label_name)]
     out = pd.DataFrame({"text": frame[text_name], "label": frame[label_name] if label_name else None})

@@ -7,32 +7,25 @@ step counts what it removed, so a user can see where rows went.
 
 from __future__ import annotations
 
+import difflib
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from sentilab.data.formats import preview
 from sentilab.errors import DataError
-
-#: Spellings of the three sentiment classes that sources use.
-_ALIASES = {
-    "negative": "negative", "neg": "negative", "n": "negative",
-    "neutral": "neutral", "neu": "neutral", "none": "neutral",
-    "positive": "positive", "pos": "positive", "p": "positive",
-}  # fmt: skip
-#: Numeric label schemes recognised by the set of values present: {0,4} and {0,2,4} (Sentiment140),
-#: {0,1} (binary), {-1,0,1}. Any other set of numbers is kept as-is (as strings) and reported.
-_NUMERIC_SCHEMES = [
-    ({0, 2, 4}, {0: "negative", 2: "neutral", 4: "positive"}),
-    ({0, 1}, {0: "negative", 1: "positive"}),
-    ({-1, 0, 1}, {-1: "negative", 0: "neutral", 1: "positive"}),
-]
+from sentilab.labels import ALIASES, numeric_scheme, sentiment_of_name
 
 
 def normalize_labels(labels: pd.Series) -> tuple[pd.Series, str]:
     """Map raw labels to ``negative``/``neutral``/``positive`` where the scheme is recognisable.
 
-    Returns the labels (object dtype, missing values as None) and a note saying which rule was applied.
+    The schemes are :mod:`sentilab.labels`' (names and their aliases; integer sets such as 0/4, 0/1,
+    -1/0/1). Returns the labels (object dtype, missing values as None) and a note saying which rule was
+    applied.
     """
     present = labels.dropna()
     if not pd.api.types.is_numeric_dtype(
@@ -43,25 +36,25 @@ def normalize_labels(labels: pd.Series) -> tuple[pd.Series, str]:
         return pd.Series([None] * len(labels), index=labels.index, dtype=object), ""
     numeric = pd.to_numeric(present, errors="coerce")
     if numeric.notna().all() and (numeric == numeric.round()).all():
-        values = set(numeric.astype(int).unique())
-        for scheme, mapping in _NUMERIC_SCHEMES:
-            if values <= scheme and (len(values) >= 2 or scheme == {0, 2, 4}):
-                mapped = (
-                    pd.to_numeric(labels, errors="coerce").map(mapping).astype(object)
-                )  # vectorised: 1.6M rows
-                mapped = mapped.where(mapped.notna(), None)
-                note = ", ".join(f"{k} → {v}" for k, v in mapping.items())
-                return mapped, f"labels read as {note}"
+        values = {int(v) for v in numeric.unique()}
+        scheme = numeric_scheme(values)
+        if scheme is not None:
+            mapped = (
+                pd.to_numeric(labels, errors="coerce").map(scheme).astype(object)
+            )  # vectorised: 1.6M rows
+            mapped = mapped.where(mapped.notna(), None)
+            note = ", ".join(f"{k} → {v}" for k, v in scheme.items())
+            return mapped, f"labels read as {note}"
         out = pd.Series(
             [None if _clean_label(v) is None else str(int(float(v))) for v in labels],
             index=labels.index,
             dtype=object,
         )
-        return out, f"numeric labels kept as they are: {sorted(int(v) for v in values)}"
+        return out, f"numeric labels kept as they are: {sorted(values)}"
     as_text = pd.Series([_clean_label(v) for v in labels], index=labels.index, dtype=object)
-    if as_text.dropna().str.lower().isin(list(_ALIASES)).all():
+    if as_text.dropna().str.lower().isin(list(ALIASES)).all():
         return pd.Series(
-            [None if v is None else _ALIASES[v.lower()] for v in as_text], index=labels.index, dtype=object
+            [None if v is None else sentiment_of_name(v) for v in as_text], index=labels.index, dtype=object
         ), ""
     return as_text, ""
 
@@ -77,6 +70,126 @@ def _clean_label(value) -> str | None:
         pass
     text = str(value).strip()
     return text or None
+
+
+#: A class holding less than this share of the labelled rows is rare enough to be checked for a typo.
+RARE_SHARE = 0.01
+#: Characters of label text one error may quote (labels are user content: a wrong label column can hold
+#: whole documents); each label is cut to LABEL_CHARS.
+LABEL_BUDGET = 100
+LABEL_CHARS = 24
+
+
+def _within_budget(labels: list[str]) -> tuple[list[str], int]:
+    """The first labels (each cut to LABEL_CHARS) whose quoted text fits LABEL_BUDGET; how many were left out."""
+    shown, used = [], 0
+    for label in labels:
+        quoted = repr(preview(label, LABEL_CHARS))
+        if shown and used + len(quoted) > LABEL_BUDGET:
+            break
+        shown.append(quoted)
+        used += len(quoted)
+    return shown, len(labels) - len(shown)
+
+
+def _label_key(value) -> str | None:
+    """How a raw label is compared: a whole number as its integer ("4.0" → "4"), a name as written."""
+    text = _clean_label(value)
+    if text is None:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
+def _is_integer_key(key: str) -> bool:
+    return key.lstrip("-").isdigit()
+
+
+def _by_count(counts: Counter) -> list[tuple[str, int]]:
+    """Most frequent first; ties in name order, so a message never depends on row order."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _listing(counts: Counter, rows: dict | None = None) -> str:
+    """``'negative' 500, 'positive' 495, 'meh' 3``: labels with their row counts, most frequent first."""
+    ordered = _by_count(counts)
+    shown, left_out = _within_budget([label for label, _ in ordered])
+    parts = [
+        f"{quoted} {n:,}" + (f" (first at row {rows[label]:,})" if rows else "")
+        for quoted, (label, n) in zip(shown, ordered)
+    ]
+    return ", ".join(parts) + (f", … and {left_out:,} more labels" if left_out else "")
+
+
+def _looks_like_a_typo(label: str, frequent: list[str]) -> bool:
+    """A rare label looks like a typo when it is close to a frequent one, or outside their scheme."""
+    if any(difflib.SequenceMatcher(None, label.lower(), f.lower()).ratio() >= 0.75 for f in frequent):
+        return True
+    if frequent and all(sentiment_of_name(f) for f in frequent):
+        return sentiment_of_name(label) is None
+    if frequent and all(_is_integer_key(f) for f in frequent):
+        scheme = numeric_scheme(int(f) for f in frequent)
+        return scheme is not None and (not _is_integer_key(label) or int(label) not in scheme)
+    return False
+
+
+def check_label_set(labels: pd.Series, source: str, expected: Sequence | None = None) -> None:
+    """Refuse training labels that look like a mistake, listing every label with its row count.
+
+    Without ``expected``: labels that mix numbers and names (``negative``, ``positive``, ``7``), or a class
+    holding under 1 % of the labelled rows that looks like a typo (close to a frequent label, or outside
+    the scheme the frequent labels share: ``meh`` among negative/positive). With ``expected`` (the labels
+    the user means, e.g. ``["negative", "positive"]``; names, aliases or integers), every other label is
+    an error instead, with the first row where each occurs (row 1 is the first row after any header;
+    an integer index of ``labels`` is taken as the row numbers from 0).
+    """
+    present = pd.Series(labels.to_numpy(), index=np.arange(len(labels)) + 1)
+    if pd.api.types.is_integer_dtype(labels.index):  # rows keep their place in the file after filtering
+        present.index = labels.index.to_numpy() + 1
+    present = present.dropna()
+    key_of = {value: _label_key(value) for value in pd.unique(present)}  # one parse per distinct label
+    keys = present.map(key_of).dropna()
+    counts = Counter(keys.value_counts().to_dict())
+    if not counts:
+        return
+    if expected is not None:
+
+        def canonical(key: str) -> str:
+            return sentiment_of_name(key) or key
+
+        wanted = {canonical(k) for k in (_label_key(v) for v in expected) if k is not None}
+        others = Counter({k: n for k, n in counts.items() if canonical(k) not in wanted})
+        if others:
+            unexpected = keys[~keys.map(canonical).isin(wanted)]
+            first_rows = {key: row for row, key in unexpected[~unexpected.duplicated()].items()}
+            raise DataError(
+                f"{sum(others.values()):,} rows of {source} have labels not in --labels "
+                f"{preview(','.join(map(str, expected)), 80)}: {_listing(others, first_rows)}",
+                hint="fix or remove those rows, or add their labels to --labels (Python: labels=[...])",
+            )
+        return
+    integers = [k for k in counts if _is_integer_key(k)]
+    if integers and len(integers) < len(counts):
+        problem = "they mix numbers and names"
+    else:
+        total = sum(counts.values())
+        frequent = [k for k, n in counts.items() if n / total >= RARE_SHARE]
+        rare = [k for k, n in counts.items() if n / total < RARE_SHARE and _looks_like_a_typo(k, frequent)]
+        if not rare:
+            return
+        shown = ", ".join(_within_budget(rare[:3])[0])
+        verb = "look like typos" if len(rare) > 1 else "looks like a typo"
+        problem = f"{shown}: under {RARE_SHARE:.0%} of the rows, and {verb}"
+    every_label = ",".join(label for label, _ in _by_count(counts))
+    example = every_label if len(every_label) <= 40 else "negative,positive"
+    raise DataError(
+        f"the labels of {source} look wrong ({problem}): {_listing(counts)}",
+        hint="fix those rows, or name every label you mean with --labels (Python: labels=[...]), "
+        f"e.g. --labels {example}",
+    )
 
 
 @dataclass
