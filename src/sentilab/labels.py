@@ -7,10 +7,12 @@ Names
     ``negative``/``neutral``/``positive``, any case, and the short spellings in :data:`ALIASES`
     (``neg``/``neu``/``pos``, ``n``/``p``, ``none`` for neutral).
 Numbers
-    a set of integer labels is read by the first scheme in :data:`NUMERIC_SCHEMES` that contains it:
-    Sentiment140's 0/2/4 first (so a file holding only 0 and 4, or one class of it, reads right), then
-    0/1, −1/0/1 and 0/1/2. A single value is read only under Sentiment140's scheme, where one-class
-    files are common (its training CSV is sorted by label). Any other set of numbers has no polarity.
+    a set of integer labels is read by the first scheme in :data:`NUMERIC_SCHEMES` that fits it:
+    Sentiment140's 0/2/4 first (a file holding only 0 and 4, or one class of it, reads right), then 0/1,
+    −1/0/1 (or −1/1), and 0/1/2 — the last only when all three values are present, since 1/2 alone is as
+    often negative/positive (Yelp polarity) as neutral/positive. A single value is read only under
+    Sentiment140's scheme, where one-class files are common (its training CSV is sorted by label). Any other
+    set of numbers has no polarity.
 Polarity of a prediction
     ``polarity = P(positive) − P(negative)``, in [−1, 1]; a neutral class, where there is one, counts 0.
 """
@@ -41,6 +43,7 @@ NUMERIC_SCHEMES: tuple[dict[int, str], ...] = (
     {0: "negative", 1: "neutral", 2: "positive"},
 )
 SENTIMENT140_SCHEME = NUMERIC_SCHEMES[0]
+ZERO_ONE_TWO_SCHEME = NUMERIC_SCHEMES[3]
 
 POLARITY_DEFINITION = (
     "polarity = P(positive) − P(negative), from −1 (surely negative) to +1 (surely positive)"
@@ -80,6 +83,8 @@ def numeric_scheme(values: Iterable[Any]) -> dict[int, str] | None:
     if not numbers:
         return None
     for scheme in NUMERIC_SCHEMES:
+        if scheme is ZERO_ONE_TWO_SCHEME and numbers != set(scheme):
+            continue  # 1/2 or 0/2 alone is ambiguous under this scheme
         if numbers <= set(scheme) and (len(numbers) >= 2 or scheme is SENTIMENT140_SCHEME):
             return scheme
     return None
