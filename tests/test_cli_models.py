@@ -57,9 +57,21 @@ def trained(runner, data3, tmp_path):
 def test_train_saves_a_model_with_validation_metrics(runner, trained, data3):
     meta = json.loads((trained / "meta.json").read_text())
     assert meta["metrics"]["validation"]["accuracy"] == 1.0
-    assert meta["train_rows"] == 72 and meta["validation_rows"] == 9 and meta["seed"] == 0
-    assert meta["settings"] == {"min_df": "1"} and meta["data"] == str(data3)
+    assert meta["train_rows"] == 72 and meta["validation_rows"] == 9 and meta["random_state"] == 0
+    assert meta["settings"] == {"min_df": 1}  # typed, as the model holds it
+    assert meta["data"]["train"] == {"source": data3.name, "rows": 72, "dropped": {}}
+    assert meta["data"]["validation"]["rows"] == 9
     assert load_model(trained).min_df == 1
+
+
+def test_train_records_the_command_line_that_made_the_model(runner, data3, tmp_path, monkeypatch):
+    argv = ["/usr/bin/sentilab", "train", "--data", str(data3), "--set", "min_df=1", "--out", "it's here"]
+    monkeypatch.setattr("sys.argv", argv)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, argv[1:])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((tmp_path / "it's here" / "meta.json").read_text())
+    assert meta["command"] == f"sentilab train --data {data3} --set min_df=1 --out 'it'\"'\"'s here'"
 
 
 def test_train_prints_what_it_did(runner, data3, tmp_path):
@@ -152,10 +164,10 @@ class RecordingModel(SentimentModel):
     """A registry model that records what `sentilab train` passes to fit (the command is generic)."""
 
     name = "recording"
-    param_help = {"seed": "random seed", "width": "a size"}
+    param_help = {"random_state": "random seed", "width": "a size"}
 
-    def __init__(self, *, seed: int = 0, width: int = 3):
-        self.seed = seed
+    def __init__(self, *, random_state: int = 0, width: int = 3):
+        self.random_state = random_state
         self.width = width
 
     def _fit(self, texts, y, validation):
@@ -185,7 +197,7 @@ def test_train_is_generic_over_the_registry(runner, data3, tmp_path, monkeypatch
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     model = load_model(out)
-    assert model.seed == 7 and model.width == 5  # --seed reaches the model's own seed setting
+    assert model.random_state == 7 and model.width == 5  # --seed reaches the model's own random_state
     assert json.loads((out / "meta.json").read_text())["history"] == {"validation_rows": 9}
 
 

@@ -396,3 +396,93 @@ def test_undecodable_bytes_in_predict_file_are_noted(work, model_dir, roots):
     assert pd.read_csv(out)["text"].tolist()[0] == "caf\ufffd was great"
     after = files_under(*roots)
     assert after.pop(str(out)) and after == before
+
+
+# ----------------------------------------------------------------------------- outputs never destroy input (item 1, 2)
+def refused(path) -> str:
+    return (
+        f"error: --out {path} already holds files sentilab did not write (data.csv, thesis.txt); sentilab "
+        "writes only into a new or empty directory or over its own previous output of the same kind"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["train", "--data", "{work}/d/data.csv", "--model", "bow", "--out", "{work}/d"],
+        ["evaluate", "{model}", "--data", "{work}/d/data.csv", "--out", "{work}/d"],
+        ["explore", "{work}/d/data.csv", "--out", "{work}/d"],
+        ["analyze", "{work}/d/data.csv", "--model", "{model}", "--out", "{work}/d"],
+        ["audit", "{model}", "--no-fairness", "--per-test", "2", "--out", "{work}/d"],
+        ["benchmark", "--models", "bow", "--data", "{work}/d/data.csv", "--out", "{work}/d"],
+        ["demo", "--quick", "--out", "{work}/d"],
+    ],
+    ids=["train", "evaluate", "explore", "analyze", "audit", "benchmark", "demo"],
+)
+def test_out_over_a_folder_of_user_files_is_refused_before_any_work(command, work, model_dir, roots):
+    write(work / "d" / "data.csv", csv_text(labelled_rows()))
+    write(work / "d" / "thesis.txt", "three years of work")
+    args = [part.format(work=work, model=model_dir) for part in command]
+    check_fails(args, roots, 2, refused(work / "d"), hint="choose another --out")
+
+
+def test_out_naming_a_file_is_refused(work, roots):
+    data = write(work / "data.csv", csv_text(labelled_rows()))
+    notes = write(work / "somefile.txt", "notes")
+    check_fails(
+        ["train", "--data", data, "--out", notes],
+        roots,
+        2,
+        f"error: --out {notes} is a file, not a directory; sentilab writes a directory of files there",
+    )
+
+
+def test_out_dot_is_refused_without_a_stray_directory(work, roots, monkeypatch):
+    data = write(work / "data.csv", csv_text(labelled_rows()))
+    monkeypatch.chdir(work)
+    check_fails(
+        ["train", "--data", data, "--out", "."],
+        roots,
+        2,
+        "error: --out . is the current directory (or holds it); sentilab replaces its output directory as a whole",
+        hint="name a subdirectory instead",
+    )
+
+
+def test_a_previous_model_is_replaced_and_a_file_added_to_it_is_kept(work, roots):
+    data = write(work / "data.csv", csv_text(labelled_rows()))
+    out = work / "model"
+    assert invoke(["train", "--data", data, "--set", "min_df=1", "--out", out]).exit_code == 0
+    first = (out / "meta.json").read_bytes()
+    assert invoke(["train", "--data", data, "--set", "min_df=2", "--out", out]).exit_code == 0
+    assert (out / "meta.json").read_bytes() != first  # replaced: the same kind, every file its own
+    write(out / "notes.md", "why I trained this")
+    check_fails(
+        ["train", "--data", data, "--out", out],
+        roots,
+        2,
+        f"error: --out {out} holds files added after sentilab wrote it (notes.md); sentilab writes only into "
+        "a new or empty directory or over its own previous output of the same kind",
+    )
+
+
+def test_an_interrupted_analysis_leaves_the_previous_report_whole(work, model_dir, roots, monkeypatch):
+    import sentilab.reports.documents as reports
+
+    docs = write(
+        work / "speeches.csv", "speaker,speech\nA,We will win. It is great.\nB,This is a disaster.\n"
+    )
+    out = work / "report"
+    assert invoke(["analyze", docs, "--model", model_dir, "--out", out]).exit_code == 0
+    before = files_under(out)
+    original = reports.write_documents_report
+
+    def interrupted(analysis, directory, **options):
+        original(analysis, directory, **options)  # every new file is written, then the user presses Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(reports, "write_documents_report", interrupted)
+    result = CliRunner().invoke(main, ["analyze", str(docs), "--model", str(model_dir), "--out", str(out)])
+    assert result.exit_code == 130
+    assert files_under(out) == before  # the old report, whole; no mix of new CSVs and old HTML
+    assert sorted(p.name for p in work.iterdir()) == ["report", "speeches.csv"]  # no hidden leftovers

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-import random
-import shlex
 import sys
-import time
 import warnings
 from pathlib import Path
 
 import click
-import numpy as np
 
 from sentilab.errors import SentilabError
 
@@ -68,13 +64,6 @@ def parse_labels(value: str | None) -> list[str] | None:
             f"{value!r}: name at least two labels, e.g. negative,positive", param_hint="--labels"
         )
     return labels
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    if "torch" in sys.modules:
-        sys.modules["torch"].manual_seed(seed)
 
 
 def echo_table(rows: list[tuple], header: tuple, *, right: set[int] = frozenset()) -> None:
@@ -202,8 +191,8 @@ def train(
       sentilab train --model bow --help-params        # every setting, its default and what it does
     """
     from sentilab.data import load_dataset
-    from sentilab.evaluate import evaluate
-    from sentilab.models import get_model_class
+    from sentilab.paths import check_output_dir
+    from sentilab.training import build_model, train_and_save
 
     if help_params:
         click.echo("\n".join(describe_params(model_name)))
@@ -211,14 +200,8 @@ def train(
     if not data_spec:
         raise click.UsageError("--data is required (a dataset name or a file); see `sentilab data list`")
     overrides = parse_settings(settings)
-    cls = get_model_class(model_name)
-    types = cls.param_types()
-    for key in ("seed", "random_state"):
-        if key in types and key not in overrides:
-            overrides[key] = str(seed)
-    model = cls.from_overrides(overrides)  # unknown keys: a clear error listing the valid ones
-    out = out or Path("runs") / model_name
-    seed_everything(seed)
+    build_model(model_name, overrides, random_state=seed)  # unknown keys: a clear error, before any loading
+    out = check_output_dir(out or Path("runs") / model_name, "model")  # before any work, never after
 
     name, _ = split_data_spec(data_spec)
     options = {
@@ -238,30 +221,18 @@ def train(
     )
     for line in train_ds.report.dropped_lines():
         click.echo(f"  {line}")
-    changed = {k: getattr(model, k) for k in overrides}
-    shown = ", ".join(f"{k}={_show_default(v)}" for k, v in changed.items())
+    shown = ", ".join(f"{k}={v}" for k, v in overrides.items())
     click.echo(f"model: {model_name}" + (f" ({shown})" if shown else " (defaults)"))
     click.echo(f"training on {len(train_ds):,} texts (seed {seed}) ...", err=True)
-    start = time.perf_counter()
-    model.fit(train_ds.texts, train_ds.labels, validation=(valid_ds.texts, valid_ds.labels))
-    seconds = time.perf_counter() - start
-    result = evaluate(model, valid_ds.texts, valid_ds.labels, data=f"{train_ds.name}:validation")
-    click.echo(f"trained in {seconds:.1f} s")
+    run = train_and_save(
+        model_name, train_ds, validation=valid_ds, settings=overrides, random_state=seed, out=out
+    )
+    result = run.evaluation
+    click.echo(f"trained in {run.seconds:.1f} s")
     click.echo(
         f"validation: accuracy {result.accuracy:.3f}  macro-F1 {result.macro_f1:.3f}  "
         f"macro-recall {result.macro_recall:.3f}  ECE {result.ece:.3f}"
     )
-    metrics = {"validation": result.summary(), "validation_per_class": result.per_class}
-    extra = {
-        "data": data_spec,
-        "train_rows": len(train_ds),
-        "validation_rows": len(valid_ds),
-        "seed": seed,
-        "settings": overrides,
-        "train_seconds": round(seconds, 3),
-        "command": "sentilab " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv else "",
-    }
-    model.save(out, metrics=metrics, extra_meta=extra)
     click.echo(f"saved → {out}")
 
 
@@ -297,7 +268,10 @@ def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, ou
     """
     from sentilab.data import load_dataset
     from sentilab.evaluate import evaluate
+    from sentilab.paths import check_output_dir, write_output_dir
 
+    if out is not None:
+        check_output_dir(out, "evaluation")  # before loading or scoring anything
     model = load_model_arg(model_dir)
     name, split = split_data_spec(data_spec)
     if split is None and is_registry_name(name) and not data_spec.endswith(":all"):
@@ -320,7 +294,9 @@ def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, ou
     if out is not None:
         from sentilab.reports.evaluation import write_evaluation_report
 
-        paths = write_evaluation_report(result, out)
+        paths = write_output_dir(
+            out, "evaluation", lambda directory: write_evaluation_report(result, directory)
+        )
         click.echo(f"wrote {', '.join(str(p) for p in paths.values())}", err=as_json)
 
 
@@ -371,9 +347,10 @@ def benchmark(model_names, data_names, settings, sample, seed, out):
         else:
             for model_settings in per_model.values():
                 model_settings[key] = value
+    from sentilab.paths import claim_output_dir
     from sentilab.reports.evaluation import write_benchmark_summary, write_cross_domain_report
 
-    seed_everything(seed)
+    out = claim_output_dir(out, "benchmark")  # each model's files appear as soon as it is done
     written = []
     for name in models:
         with data_notes():
