@@ -283,7 +283,7 @@ def test_predict_texts_table_and_json(runner, trained):
     result = runner.invoke(main, ["predict", "--model", str(trained), "I love it", "awful and terrible"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["label", "score", "text"]
+    assert lines[0].split() == ["label", "score", "polarity", "text"]
     assert lines[1].startswith("positive") and lines[2].startswith("negative")
     result = runner.invoke(main, ["predict", "--model", str(trained), "--json", "I love it"])
     record = json.loads(result.stdout)
@@ -305,7 +305,7 @@ def test_predict_file_to_csv(runner, trained, tmp_path):
         "positive",
         "negative",
     ]
-    assert pd.isna(frame["predicted_label"][1]) and "1 rows had no text (empty cell)" in result.stderr
+    assert pd.isna(frame["predicted_label"][1]) and "1 of 3 texts were empty and got no label" in result.stderr
     assert {"score", "score_negative", "score_neutral", "score_positive"} <= set(frame.columns)
     result = runner.invoke(
         main, ["predict", "--model", str(trained), "--file", str(path), "--text-col", "text"]

@@ -14,7 +14,7 @@ from tests.conftest import SIX_LABELS, SIX_TEXTS
 
 THREE_TEXTS = SIX_TEXTS + ["it is a table", "the meeting is on monday", "this is a chair"]
 THREE_LABELS = SIX_LABELS + ["neutral"] * 3
-PROBES = ["I love this, not terrible at all", "great great great day", "unknown words only", ""]
+PROBES = ["I love this, not terrible at all", "great great great day", "unknown words only"]
 
 
 def decision_for(model, text, target):
@@ -100,7 +100,13 @@ def test_occlusion_on_vader_finds_the_sentiment_words():
     result = explain(model, "the staff were rude and the room was dirty", target="negative")
     top = sorted(result.tokens, key=lambda t: -t["contribution"])[:2]
     assert {t["token"] for t in top} == {"rude", "dirty"}
-    assert explain(model, "").tokens == []
+
+
+@pytest.mark.parametrize("text", ["", "  \n"])
+def test_an_empty_text_has_nothing_to_explain(text):
+    model = VaderModel().fit(SIX_TEXTS, SIX_LABELS)
+    with pytest.raises(ModelError, match="the text is empty: an empty text has no label to explain"):
+        explain(model, text)
 
 
 def test_explanation_table_is_readable():

@@ -486,3 +486,25 @@ def test_an_interrupted_analysis_leaves_the_previous_report_whole(work, model_di
     assert result.exit_code == 130
     assert files_under(out) == before  # the old report, whole; no mix of new CSVs and old HTML
     assert sorted(p.name for p in work.iterdir()) == ["report", "speeches.csv"]  # no hidden leftovers
+
+
+# ----------------------------------------------------------------------------- empty texts: one policy (item 9)
+def test_empty_texts_get_no_label_everywhere_in_the_cli(work, model_dir, roots):
+    result = invoke(["predict", "--model", model_dir, "", "great lovely", "   "])
+    assert result.exit_code == 0
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    assert [row[0] for row in rows] == ["-", rows[1][0], "-"] and rows[1][0] != "-"
+    assert rows[0][-2:] == ["(empty", "text)"]
+    assert "2 of 3 texts were empty and got no label" in result.stderr
+    lines = (
+        CliRunner().invoke(main, ["predict", "--model", str(model_dir), "-", "--json"], input="ok\n\n").stdout
+    )
+    assert json.loads(lines.splitlines()[1]) == {
+        "text": "", "label": None, "score": None, "polarity": None, "scores": None, "reason": "empty text",
+    }  # fmt: skip
+    check_fails(
+        ["explain", model_dir, "  "],
+        roots,
+        2,
+        "error: the text is empty: an empty text has no label to explain",
+    )

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from sentilab.errors import ModelError, SentilabError
+from sentilab.records import is_blank
 
 #: Occlusion units: words (with inner apostrophes, so "don't" goes as one) and runs of other symbols (":)").
 _UNIT_RE = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]+")
@@ -72,6 +73,10 @@ def explain(model, text: str, *, target: str | None = None) -> Explanation:
     """Explain one prediction: exact for linear models, occlusion for the rest."""
     if not isinstance(text, str):
         raise ModelError(f"explain() takes one text (a string), got {type(text).__name__}")
+    if is_blank(text):
+        raise ModelError(
+            "the text is empty: an empty text has no label to explain", hint="give a text with words"
+        )
     if hasattr(model, "contributions"):
         return linear_explanation(model, text, target=target)
     return occlusion(model, text, target=target)

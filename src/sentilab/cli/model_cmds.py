@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from sentilab.errors import SentilabError
+from sentilab.records import count_empty
 
 SPLITS = ("train", "validation", "test")
 
@@ -478,33 +479,27 @@ def predict(texts, model_dir, file_path, text_col, as_json, out):
     if not texts:
         raise click.UsageError('nothing to predict: give texts ("I love it"), - for stdin, or --file PATH')
     model = load_model_arg(model_dir) if model_dir else load_model_arg("default")
-    present = [i for i, t in enumerate(texts) if t is not None]
-    records: list[dict | None] = [None] * len(texts)
-    for i, record in zip(present, model.predict_records([texts[i] for i in present])):
-        records[i] = record
+    # A missing cell is an empty text: no label, with the reason, counted (sentilab.records).
+    records = model.predict_records(["" if text is None else text for text in texts])
     if out is not None:
         _write_predictions(frame, records, [str(c) for c in model.classes_], out)
     if as_json:
         for text, record in zip(texts, records):
-            click.echo(
-                json.dumps(
-                    {"text": text, **(record or {"label": None, "score": None, "scores": None})},
-                    ensure_ascii=False,
-                )
-            )
+            click.echo(json.dumps({"text": text, **record}, ensure_ascii=False))
     elif out is None or len(texts) <= 50:
         rows = [
             (
-                record["label"] if record else "-",
-                f"{record['score']:.2f}" if record else "-",
-                shorten(text or ""),
+                record["label"] or "-",
+                "-" if record["score"] is None else f"{record['score']:.2f}",
+                "-" if record["polarity"] is None else f"{record['polarity']:+.2f}",
+                shorten(text or "") or "(empty text)",
             )
             for text, record in zip(texts, records)
         ]
-        echo_table(rows, ("label", "score", "text"))
-    missing = len(texts) - len(present)
-    if missing:
-        click.echo(f"{missing:,} rows had no text (empty cell) and got no prediction", err=True)
+        echo_table(rows, ("label", "score", "polarity", "text"), right={1, 2})
+    empty = count_empty(records)
+    if empty:
+        click.echo(f"{empty:,} of {len(texts):,} texts were empty and got no label", err=True)
     if out is not None:
         click.echo(f"wrote {len(texts):,} predictions → {out}", err=True)
 
@@ -535,10 +530,10 @@ def _write_predictions(frame, records, labels: list[str], out: Path) -> None:
     from sentilab.paths import atomic_file
 
     frame = frame.copy()
-    frame["predicted_label"] = [r["label"] if r else None for r in records]
-    frame["score"] = [r["score"] if r else None for r in records]
+    frame["predicted_label"] = [r["label"] for r in records]
+    frame["score"] = [r["score"] for r in records]
     for label in labels:
-        frame[f"score_{label}"] = [r["scores"][label] if r else None for r in records]
+        frame[f"score_{label}"] = [r["scores"][label] if r["scores"] else None for r in records]
     suffix = out.suffix.lower()
     with atomic_file(out, "w") as handle:
         if suffix in (".jsonl", ".ndjson"):
