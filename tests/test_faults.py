@@ -508,3 +508,42 @@ def test_empty_texts_get_no_label_everywhere_in_the_cli(work, model_dir, roots):
         2,
         "error: the text is empty: an empty text has no label to explain",
     )
+
+
+# ----------------------------------------------------------------------------- cases that already held, kept honest
+def test_a_damaged_model_file_is_named(work, roots, tmp_path):
+    model = tmp_path / "damaged"
+    BowModel(min_df=1).fit(TRAIN_TEXTS, TRAIN_LABELS).save(model)
+    labels = json.loads((model / "labels.json").read_text())
+    write(model / "labels.json", json.dumps(labels[::-1]))  # swap the classes: predictions would flip
+    check_fails(
+        ["predict", "--model", model, "I love it"],
+        (*roots, model),
+        2,
+        f"error: model file labels.json in {model} does not match its sha256 in meta.json "
+        "(it was changed after saving); retrain or re-save the model",
+    )
+
+
+def test_an_unknown_setting_is_named_with_the_valid_ones(work, roots):
+    data = write(work / "data.csv", csv_text(labelled_rows()))
+    result = check_fails(
+        ["train", "--data", data, "--set", "min_dff=2", "--out", work / "m"],
+        roots,
+        2,
+        "error: model 'bow' has no setting 'min_dff' (did you mean 'min_df'?)",
+    )
+    assert "valid settings:" in result.stderr
+
+
+def test_ctrl_c_during_training_leaves_no_output(work, roots, monkeypatch):
+    data = write(work / "data.csv", csv_text(labelled_rows()))
+
+    def interrupted(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(BowModel, "fit", interrupted)
+    before = files_under(*roots)
+    result = CliRunner().invoke(main, ["train", "--data", str(data), "--out", str(work / "m")])
+    assert result.exit_code == 130 and "interrupted" in result.stderr
+    assert files_under(*roots) == before and not (work / "m").exists()
