@@ -186,13 +186,13 @@ def build(kind, hidden, *, trainable=False, seed=0):
         from sentilab.models.numpy_lstm import NumpyLSTMModel
 
         model = NumpyLSTMModel(
-            hidden_size=hidden, freeze_embeddings=not trainable, quiet=True, random_state=seed
+            hidden_size=hidden, freeze_embeddings=not trainable, random_state=seed
         )
     else:
         from sentilab.models.torch_lstm import TorchLSTMModel
 
         model = TorchLSTMModel(
-            hidden_size=hidden, freeze_embeddings=not trainable, dropout=0.0, quiet=True, random_state=seed
+            hidden_size=hidden, freeze_embeddings=not trainable, dropout=0.0, random_state=seed
         )
     model._net_build(1, embedding)
     return model

@@ -14,7 +14,7 @@ import json
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import cross_val_predict, cross_val_score
 
 from sentilab.errors import ModelError, NotFittedError
 from sentilab.models import MODELS, get_model_class, load_model
@@ -49,6 +49,11 @@ def test_fit_returns_self_and_sets_classes(name):
 
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_predict_before_fit_raises(name):
+    model = make(name)
+    if not model.learns:  # a lexicon learns nothing: it predicts over its default classes right away
+        assert model.predict_proba(["hello"]).shape == (1, len(model.default_classes))
+        assert list(model.classes_) == list(model.default_classes)
+        return
     with pytest.raises(NotFittedError, match="not fitted"):
         make(name).predict(["hello"])
 
@@ -158,6 +163,23 @@ def test_sklearn_clone_and_cross_validation(name):
     texts, labels = np.array(SIX_TEXTS * 2, dtype=object), np.array(SIX_LABELS * 2)
     scores = cross_val_score(model, texts, labels, cv=2, error_score="raise")
     assert scores.shape == (2,) and np.isfinite(scores).all()
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_cross_val_predict_proba_with_integer_labels(name):
+    """scikit-learn re-encodes labels as 0..K-1 here: every model must take them (0/1 reads as neg/pos)."""
+    texts = np.array(SIX_TEXTS * 2, dtype=object)
+    labels = np.array([1 if label == "positive" else 0 for label in SIX_LABELS * 2])
+    proba = cross_val_predict(make(name), texts, labels, cv=2, method="predict_proba")
+    assert proba.shape == (12, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_fit_is_quiet_unless_verbose(name, capfd):
+    make(name).fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, SIX_LABELS))
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
 
 
 # ----------------------------------------------------------------------------- scikit-learn's common checks

@@ -253,6 +253,9 @@ def test_a_setting_keeps_its_old_name_where_the_model_still_uses_it():
 
     assert _renamed_settings({"seed": 3, "width": 2}, {"seed": int, "width": int}) == {"seed": 3, "width": 2}
     assert _renamed_settings({"seed": 3}, {"random_state": int}) == {"random_state": 3}
+    # quiet (an opt-out) became verbose (an opt-in): the meaning is kept, inverted
+    assert _renamed_settings({"quiet": True}, {"verbose": bool}) == {"verbose": False}
+    assert _renamed_settings({"quiet": False}, {"verbose": bool}) == {"verbose": True}
 
 
 def test_loading_never_unpickles(saved, monkeypatch):

@@ -262,7 +262,7 @@ def test_early_stopping_restores_the_best_epoch():
 
 
 def test_epoch_lines_and_progress_go_to_stderr(capsys):
-    small(epochs=2, quiet=False).fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, SIX_LABELS))
+    small(epochs=2, verbose=True).fit(SIX_TEXTS, SIX_LABELS, validation=(SIX_TEXTS, SIX_LABELS))
     out, err = capsys.readouterr()
     assert out == ""
     assert "epoch 1/2  train loss" in err and "| valid loss" in err and "acc" in err
@@ -271,12 +271,12 @@ def test_epoch_lines_and_progress_go_to_stderr(capsys):
 
 def test_default_hold_out_needs_enough_texts():
     with pytest.raises(ModelError, match="validation_fraction=0.1 of 6 texts is too few"):
-        NumpyLSTMModel(quiet=True).fit(SIX_TEXTS, SIX_LABELS)
+        NumpyLSTMModel().fit(SIX_TEXTS, SIX_LABELS)
 
 
 def test_default_hold_out_is_used_for_early_stopping():
     texts, labels = SIX_TEXTS * 4, SIX_LABELS * 4
-    model = NumpyLSTMModel(quiet=True, min_freq=1, epochs=2, validation_fraction=0.25).fit(texts, labels)
+    model = NumpyLSTMModel(min_freq=1, epochs=2, validation_fraction=0.25).fit(texts, labels)
     assert len(model.history_["valid_loss"]) == 2
 
 

@@ -98,10 +98,10 @@ def step_explore(ctx: DemoContext) -> StepResult:
 #: Budgets are small on purpose: the whole demo must finish in about 15 minutes on 2 cores.
 TRAINING_PLAN: list[tuple[str, dict[str, str], int | None, int]] = [
     ("bow", {}, None, 4000),
-    ("lstm", {"epochs": "5", "hidden_size": "64", "max_len": "50", "quiet": "true"}, None, 3000),
+    ("lstm", {"epochs": "5", "hidden_size": "64", "max_len": "50"}, None, 3000),
     (
         "numpy-lstm",
-        {"epochs": "5", "hidden_size": "64", "max_len": "50", "embeddings": GLOVE, "quiet": "true"},
+        {"epochs": "5", "hidden_size": "64", "max_len": "50", "embeddings": GLOVE},
         None,
         3000,
     ),

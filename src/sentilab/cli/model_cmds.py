@@ -201,7 +201,9 @@ def train(
     if not data_spec:
         raise click.UsageError("--data is required (a dataset name or a file); see `sentilab data list`")
     overrides = parse_settings(settings)
-    build_model(model_name, overrides, random_state=seed)  # unknown keys: a clear error, before any loading
+    model = build_model(model_name, overrides, random_state=seed)  # unknown keys: an error before any loading
+    if "verbose" in model.get_params() and "verbose" not in overrides:
+        overrides["verbose"] = "true"  # progress on the command line; a library fit stays quiet
     out = check_output_dir(out or Path("runs") / model_name, "model")  # before any work, never after
 
     name, _ = split_data_spec(data_spec)

@@ -250,6 +250,10 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
 
     #: Registry name, e.g. ``"bow"``.
     name: ClassVar[str] = ""
+    #: False for a model that learns nothing (a lexicon): it predicts before ``fit``, over :attr:`default_classes`.
+    learns: ClassVar[bool] = True
+    #: The classes an unfitted model that ``learns`` nothing predicts over.
+    default_classes: ClassVar[tuple[str, ...]] = ("negative", "neutral", "positive")
     #: One line per hyperparameter: what it does and why its default is what it is (shown by ``--help``).
     param_help: ClassVar[dict[str, str]] = {}
     #: ``{setting: [constraint, ...]}``, checked once at the start of ``fit`` (see :func:`check_parameters`).
@@ -319,7 +323,13 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return records_for_texts(check_texts(texts), self.predict_proba, self.classes_)
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "classes_") or not self.learns
+
     def _check_fitted(self) -> None:
+        if not hasattr(self, "classes_") and not self.learns:
+            self.classes_ = np.asarray(self.default_classes)  # nothing to learn: the default label set
+            self._set_state({}, {})
         if not hasattr(self, "classes_"):
             raise NotFittedError(
                 f"this {type(self).__name__} is not fitted yet",
@@ -568,6 +578,9 @@ def _renamed_settings(params: dict[str, Any], accepted: dict[str, Any]) -> dict[
     """
     out = {}
     for key, value in params.items():
+        if key == "quiet" and "verbose" in accepted and "quiet" not in accepted:
+            out["verbose"] = not value  # quiet=True was the opt-out; verbose=True is now the opt-in
+            continue
         new = RENAMED_SETTINGS.get(key)
         renamed = new is not None and key not in accepted and new in accepted and new not in params
         out[new if renamed else key] = value

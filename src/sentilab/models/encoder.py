@@ -546,11 +546,13 @@ class EncoderModel(SentimentModel):
         "cache_embeddings": "cache frozen-encoder embeddings by text hash in memory and under "
         "$SENTILAB_HOME/cache/embeddings",
         "random_state": "seed for fine-tuning (head initialisation, shuffling, dropout)",
+        "verbose": "a progress bar and one line per fine-tuning epoch on stderr (off in Python; on in the CLI)",
     }
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "C": [Interval(float, 0, None, closed="neither")],
         "max_iter": [Interval(int, 1, None)],
         "finetune": [bool],
+        "verbose": [bool],
         "epochs": [Interval(int, 1, None)],
         "learning_rate": [Interval(float, 0, None, closed="neither")],
         "batch_size": [Interval(int, 1, None)],
@@ -581,6 +583,7 @@ class EncoderModel(SentimentModel):
         backend: Backend = "torch",
         cache_embeddings: bool = True,
         random_state: int = 0,
+        verbose: bool = False,
     ):
         self.C = C
         self.max_iter = max_iter
@@ -596,6 +599,7 @@ class EncoderModel(SentimentModel):
         self.backend = backend
         self.cache_embeddings = cache_embeddings
         self.random_state = random_state
+        self.verbose = verbose
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -679,7 +683,9 @@ class EncoderModel(SentimentModel):
         loop = _FineTuning(
             self, config, weights, head_weight, head_bias, tokenize(texts, self.max_len), y, validation
         )
-        result = train_epochs(loop, epochs=self.epochs, keep_lowest_training_loss=False)
+        result = train_epochs(
+            loop, epochs=self.epochs, keep_lowest_training_loss=False, quiet=not self.verbose
+        )
         self.history_, self.best_epoch_, self.stopped_ = result.history, result.best_epoch, result.stopped
         self.encoder_weights_ = {k: v.detach() for k, v in weights.items()}
         self.coef_ = head_weight.detach().numpy().astype(np.float64)

@@ -61,6 +61,8 @@ def compound_to_proba(compound: np.ndarray, sentiments: list[str], neutral_band:
 class VaderModel(SentimentModel):
     """VADER's compound score as probabilities over the labels; ``fit`` only records ``classes_``.
 
+    Nothing is learned, so it predicts without ``fit`` too, over negative/neutral/positive.
+
     Labels must name sentiments (negative/neutral/positive, any case, or an alias such as neg/pos), or form
     an integer scheme (0/1, 0/4 as in Sentiment140, -1/0/1, 0/1/2, 0/2/4): :mod:`sentilab.labels` decides,
     on fit and again on load (nothing about it is saved but the classes). The mapping from the compound
@@ -70,6 +72,7 @@ class VaderModel(SentimentModel):
     """
 
     name: ClassVar[str] = "vader"
+    learns: ClassVar[bool] = False
     param_help: ClassVar[dict[str, str]] = {
         "neutral_band": "compound scores within ±band count as neutral (VADER's authors recommend 0.05)",
     }

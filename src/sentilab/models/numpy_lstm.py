@@ -454,7 +454,7 @@ class NumpyLSTMModel(RecurrentModel):
         random_state: int = 0,
         dtype: Literal["float32", "float64"] = "float32",
         num_threads: int | None = 1,
-        quiet: bool = False,
+        verbose: bool = False,
     ):
         self.tokenizer = tokenizer
         self.normalize = normalize
@@ -476,7 +476,7 @@ class NumpyLSTMModel(RecurrentModel):
         self.random_state = random_state
         self.dtype = dtype
         self.num_threads = num_threads
-        self.quiet = quiet
+        self.verbose = verbose
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -488,7 +488,6 @@ class NumpyLSTMModel(RecurrentModel):
             "batch_size": 8,
             "learning_rate": 0.02,
             "validation_fraction": 0.0,
-            "quiet": True,
         }
 
     def _fit(self, texts, y, validation) -> None:

@@ -253,7 +253,7 @@ RECURRENT_HELP = {
     "random_state": "random seed (initialisation, shuffling, held-out split): the same seed gives the same model",
     "num_threads": "CPU threads for the matrix products (none: the library default). 1 by default: these "
     "small per-step products gain little from threads, and on a busy machine extra threads spin and crawl",
-    "quiet": "no progress bar and no per-epoch lines on stderr",
+    "verbose": "a progress bar and one line per epoch on stderr (off in Python; `sentilab train` turns it on)",
 }
 
 _POSITIVE_INT = Interval(int, 1, None)
@@ -282,7 +282,7 @@ class RecurrentModel(SentimentModel):
         "validation_fraction": [Interval(float, 0, 1, closed="left")],
         "random_state": [Interval(int, 0, None)],
         "num_threads": [_POSITIVE_INT, None],
-        "quiet": [bool],
+        "verbose": [bool],
     }
 
     #: Padding side of training/prediction batches. The networks are correct either way (masks / packing);
@@ -368,7 +368,7 @@ class RecurrentModel(SentimentModel):
             valid = (*self._ragged(validation[0]), np.asarray(validation[1]))
         self._net_build(1 if n_classes == 2 else n_classes, embedding)
         loop = _RecurrentTraining(self, flat, offsets, np.asarray(y), valid, rng)
-        result = train_epochs(loop, epochs=self.epochs, patience=self.patience, quiet=self.quiet)
+        result = train_epochs(loop, epochs=self.epochs, patience=self.patience, quiet=not self.verbose)
         self.history_, self.best_epoch_, self.stopped_ = result.history, result.best_epoch, result.stopped
 
     def _hold_out(self, texts, y, rng):
@@ -420,7 +420,7 @@ class RecurrentModel(SentimentModel):
         return matrix
 
     def _say(self, line: str) -> None:
-        say(line, quiet=self.quiet)
+        say(line, quiet=not self.verbose)
 
     def _evaluate(self, flat, offsets, y) -> tuple[float, float]:
         """Mean loss and accuracy on encoded texts (no training)."""

@@ -138,7 +138,7 @@ class TorchLSTMModel(RecurrentModel):
         validation_fraction: float = 0.1,
         random_state: int = 0,
         num_threads: int | None = 1,
-        quiet: bool = False,
+        verbose: bool = False,
     ):
         self.tokenizer = tokenizer
         self.normalize = normalize
@@ -161,7 +161,7 @@ class TorchLSTMModel(RecurrentModel):
         self.validation_fraction = validation_fraction
         self.random_state = random_state
         self.num_threads = num_threads
-        self.quiet = quiet
+        self.verbose = verbose
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -174,7 +174,6 @@ class TorchLSTMModel(RecurrentModel):
             "batch_size": 8,
             "learning_rate": 0.02,
             "validation_fraction": 0.0,
-            "quiet": True,
         }
 
     def _fit(self, texts, y, validation) -> None:
