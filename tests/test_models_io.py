@@ -48,7 +48,7 @@ def test_fitting_on_one_class_is_a_clear_error(name):
         MODELS[name]().fit(SIX_TEXTS[:3], SIX_LABELS[:3])
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", ["bow"])  # vader learns nothing: it predicts unfitted (test_contract)
 def test_predict_before_fit(name):
     model = MODELS[name]()
     for call in (model.predict, model.predict_proba, model.predict_records):
