@@ -185,9 +185,7 @@ def build(kind, hidden, *, trainable=False, seed=0):
     if kind == "numpy":
         from sentilab.models.numpy_lstm import NumpyLSTMModel
 
-        model = NumpyLSTMModel(
-            hidden_size=hidden, freeze_embeddings=not trainable, random_state=seed
-        )
+        model = NumpyLSTMModel(hidden_size=hidden, freeze_embeddings=not trainable, random_state=seed)
     else:
         from sentilab.models.torch_lstm import TorchLSTMModel
 

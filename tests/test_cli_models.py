@@ -305,7 +305,9 @@ def test_predict_file_to_csv(runner, trained, tmp_path):
         "positive",
         "negative",
     ]
-    assert pd.isna(frame["predicted_label"][1]) and "1 of 3 texts were empty and got no label" in result.stderr
+    assert (
+        pd.isna(frame["predicted_label"][1]) and "1 of 3 texts were empty and got no label" in result.stderr
+    )
     assert {"score", "score_negative", "score_neutral", "score_positive"} <= set(frame.columns)
     result = runner.invoke(
         main, ["predict", "--model", str(trained), "--file", str(path), "--text-col", "text"]
