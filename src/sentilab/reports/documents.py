@@ -46,7 +46,7 @@ _REPORT_CSS = """
                     color: var(--ink); }
 .paragraph .label { color: var(--muted); font-size: .8rem; margin-right: .5rem; }
 section.document { margin: 0; border-bottom: 1px solid var(--line); }
-section.document > details > summary { padding: .1rem .2rem; }
+section.document > details > summary { padding: .1rem .2rem; font-size: .92rem; line-height: 1.35; }
 section.document > details[open] { padding-bottom: 1rem; }
 section.document .doc-title { font-weight: 600; }
 .bar { display: inline-flex; width: 120px; height: .75rem; vertical-align: middle; margin: 0 .6rem 0 .3rem;
