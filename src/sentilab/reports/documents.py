@@ -9,8 +9,8 @@ positive and most negative paragraphs overall and per group, the sentiment arcs,
 whose paragraphs, shaded by score, open with a click. What would make the first view long (a table of
 hundreds of groups, the extremes of hundreds of groups, the arcs, every paragraph) is folded into
 ``<details>``: no script is needed, and a link to a paragraph opens its document in browsers that
-auto-expand details (Chromium, Firefox). Terms (score, label, shares) are defined in
-:mod:`sentilab.documents`.
+auto-expand details for a link's target (Chromium does; ``tests/test_report_views.py`` checks it). Terms
+(score, label, shares) are defined in :mod:`sentilab.documents`.
 """
 
 from __future__ import annotations

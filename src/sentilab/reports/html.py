@@ -91,7 +91,7 @@ def table_html(
 def details_html(summary: str, content: str, *, expanded: bool = False, css_class: str = "more") -> str:
     """A ``<details>`` block: ``summary`` (HTML) always shown, ``content`` (HTML) one click away.
 
-    Opening it needs no script, and browsers that auto-expand details (Chromium, Firefox) open it when a
+    Opening it needs no script, and browsers that auto-expand details (Chromium does) open it when a
     link targets an element inside it.
     """
     return (
