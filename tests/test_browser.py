@@ -47,7 +47,7 @@ def server(tmp_path_factory):
     model_dir = tmp_path_factory.mktemp("served") / "speeches"
     create_model("bow", min_df=1, C=10.0).fit(TRAIN_TEXTS, TRAIN_LABELS).save(model_dir)
     env = {**os.environ, "SENTILAB_HOME": str(tmp_path_factory.mktemp("home"))}  # never the user's cache
-    args = ["--model", str(model_dir), "--max-document-chars", "2000", "--no-access-log"]
+    args = ["--model", str(model_dir), "--max-document-chars", "3000", "--no-access-log"]
     with ServeProcess(args, env=env) as process:
         yield process
 
@@ -122,6 +122,9 @@ def test_a_speech_is_shaded_by_paragraph_with_the_pushing_words_highlighted(page
     assert "label-positive" in label.get_attribute("class")
     assert re.fullmatch(r"[+−]\d\.\d\d", page.locator("#result-score").inner_text())
     assert page.locator("#result-summary").inner_text().startswith("3 paragraphs")
+    # Each paragraph names its numbers: polarity (its score) and the probability of its label.
+    head = paragraphs.nth(1).locator(".paragraph-head").inner_text()
+    assert re.fullmatch(r"¶ 2 · negative · polarity −\d\.\d\d · probability \d\.\d\d · \d+ words", head), head
 
     positive_words = paragraphs.nth(0).locator("mark.token-pos").all_inner_texts()
     negative_words = paragraphs.nth(1).locator("mark.token-neg").all_inner_texts()
@@ -149,14 +152,56 @@ def test_a_short_text_is_one_paragraph(page):
     assert page.errors_seen == []
 
 
+def test_the_example_speech_shows_mixed_sentiment_at_the_default_paragraph_size(page):
+    page.get_by_role("button", name="Load an example speech").click()
+    assert page.get_by_label("Words per paragraph").input_value() == "100"  # the server's default
+    analyze(page, page.get_by_label("Text or speech").input_value())
+    paragraphs = page.locator("#paragraphs > li.paragraph")
+    labels = [paragraphs.nth(i).get_attribute("data-label") for i in range(paragraphs.count())]
+    assert len(labels) >= 4, labels  # several paragraphs of about 100 words, not one
+    assert labels.count("negative") == 1 and "positive" in labels, labels  # the negative middle shows
+    assert page.errors_seen == []
+
+
+def test_a_new_text_clears_the_old_result_at_once_and_an_empty_one_leaves_nothing(page):
+    analyze(page, SPEECH, words=30)
+    assert page.locator("#paragraphs > li.paragraph").count() == 3
+
+    # What the page shows while the next answer is on its way (looked at as the request goes out):
+    seen_while_waiting = []
+
+    def look_then_continue(route):
+        seen_while_waiting.append(
+            (
+                page.locator("#results").is_hidden(),
+                page.locator("#paragraphs > li").count(),
+                page.locator("#status").inner_text(),
+            )
+        )
+        route.continue_()
+
+    page.route("**/v1/analyze", look_then_continue)
+    analyze(page, "What a horrible, awful day. I hate it.")
+    assert seen_while_waiting == [(True, 0, "Analyzing…")]
+    assert page.locator("#paragraphs > li.paragraph").count() == 1
+    assert page.locator("#result-label").inner_text() == "negative"
+
+    analyze(page, "  \n ")  # an empty text: the old result goes, and the page says why nothing came
+    assert page.locator("#results").is_hidden()
+    assert page.locator("#paragraphs > li").count() == 0 and page.locator("#result-label").inner_text() == ""
+    assert page.locator("#error").inner_text() == "Nothing to analyze: paste or type some text first."
+    assert seen_while_waiting == [(True, 0, "Analyzing…")]  # nothing was sent for the empty text
+    assert page.errors_seen == []
+
+
 def test_errors_are_shown_not_thrown(page):
     analyze(page, "   ")
-    assert page.locator("#error").inner_text() == "Paste or type some text first."
+    assert page.locator("#error").inner_text() == "Nothing to analyze: paste or type some text first."
     assert page.locator("#results").is_hidden()
 
-    analyze(page, "word " * 401)  # 2,005 characters: over the server's --max-document-chars 2000
+    analyze(page, "word " * 601)  # 3,005 characters: over the server's --max-document-chars 3000
     message = page.locator("#error").inner_text()
-    assert "the document has 2,005 characters; the limit is 2,000 characters per document" in message
+    assert "the document has 3,005 characters; the limit is 3,000 characters per document" in message
     assert "max_document_chars" in message
     assert page.errors_seen == [] or all("413" in error for error in page.errors_seen)
 

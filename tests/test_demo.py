@@ -68,6 +68,23 @@ def test_a_bug_in_one_step_does_not_stop_the_others(tmp_path, monkeypatch):
     assert "1 of 2 steps completed" in " ".join(parse(tmp_path / "out" / "index.html").text)
 
 
+def test_the_front_page_charts_what_the_steps_found(tmp_path, monkeypatch):
+    import pandas as pd
+
+    def speeches(ctx):
+        """Speeches"""
+        ctx.state["speaker_shares"] = pd.DataFrame(
+            {"group": ["A", "B"], "share_positive": [0.7, 0.2], "share_neutral": [0.1, 0.1],
+             "share_negative": [0.2, 0.7], "paragraphs": [5, 6]}
+        )  # fmt: skip
+        return demo.StepResult("Speeches", ["2 speakers"])
+
+    monkeypatch.setattr(demo, "STEPS", [("speeches", speeches)])
+    index = demo.run_demo(tmp_path / "out", echo=lambda line: None)
+    html = index.read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 1 and "all 2 speakers" in html
+
+
 @pytest.mark.network  # fetches every registry dataset, then trains small models: a few minutes
 def test_quick_demo_end_to_end(tmp_path):
     index = demo.run_demo(tmp_path / "demo", quick=True, echo=lambda line: None)

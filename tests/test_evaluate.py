@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_score
 
 from sentilab.errors import SentilabError
-from sentilab.evaluate import calibration, evaluate, evaluate_proba
+from sentilab.evaluate import calibration, evaluate, evaluate_proba, text_hashes, training_overlap
 from sentilab.models.linear import BowModel
 from sentilab.reports.evaluation import write_cross_domain_report, write_evaluation_report
 from sentilab.transfer import cross_domain
@@ -107,6 +107,67 @@ def test_evaluate_runs_the_model(six):
     model = BowModel(min_df=1, C=10).fit(texts, labels)
     result = evaluate(model, texts, labels, data="six")
     assert result.accuracy == 1.0 and result.model == "bow" and result.per_class["positive"]["support"] == 3
+
+
+# ----------------------------------------------------------------------------- train/test overlap
+def test_text_hashes_are_sorted_unique_and_ignore_case_and_spacing():
+    hashes = text_hashes(["Great food", "great   food ", "GREAT FOOD", "awful", "awful"])
+    assert hashes.dtype == np.uint64 and len(hashes) == 2 and list(hashes) == sorted(hashes)
+    assert text_hashes(["great food"])[0] in hashes and text_hashes(["great foods"])[0] not in hashes
+    assert text_hashes([]).shape == (0,)
+
+
+def test_training_overlap_counts_every_evaluated_row_that_was_trained_on():
+    known = text_hashes(["a good day", "a bad day"])
+    assert training_overlap(known, ["A good day", "a good day", "a new day", "a bad day"]) == 3
+    assert training_overlap(known, []) == 0 and training_overlap(np.zeros(0, np.uint64), ["a bad day"]) == 0
+
+
+def test_evaluating_on_training_texts_warns_with_counts_and_the_held_out_split(six, tmp_path):
+    texts, labels = six
+    model = BowModel(min_df=1, C=10).fit(texts, labels)
+    new = ["I adore it", "dreadful and bad"]
+    neutral = [texts[0]]  # a training text with a label the model cannot predict: not evaluated, not counted
+    result = evaluate(
+        model,
+        [*texts, *new, *neutral],
+        [*labels, "positive", "negative", "neutral"],
+        data="uci-amazon:all",
+        training_hashes=text_hashes(texts),
+    )
+    assert result.n == 8 and result.training_overlap == 6
+    warning = (
+        "6 of the 8 evaluated texts (75%) were in this model's training data: these scores overstate how it "
+        "does on new text; evaluate on a held-out split (uci-amazon:test)."
+    )
+    assert result.overlap_warning() == warning and f"  warning: {warning}" in result.lines()
+    assert (
+        json.loads(write_evaluation_report(result, tmp_path)["metrics"].read_text())["training_overlap"] == 6
+    )
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'class="warning"' in page and "6 of the 8 evaluated texts (75%)" in page
+
+    # The model's own record of its training texts is used when no hashes are passed; a file gets no split.
+    model.training_text_hashes_ = text_hashes(texts[:2])
+    from_model = evaluate(model, texts, labels, data="runs/mine.csv")
+    assert from_model.training_overlap == 2
+    assert from_model.overlap_warning().endswith("evaluate on texts it was not trained on.")
+
+
+def test_no_warning_without_overlap_or_without_a_record_of_the_training_texts(six, tmp_path):
+    texts, labels = six
+    model = BowModel(min_df=1, C=10).fit(texts, labels)
+    vars(model).pop("training_text_hashes_", None)  # as a model saved before models kept the record
+    unknown = evaluate(model, texts, labels, data="six")  # unknown: None, not 0
+    assert unknown.training_overlap is None and unknown.overlap_warning() is None
+    clean = evaluate(model, texts, labels, data="six", training_hashes=text_hashes(["something else"]))
+    assert clean.training_overlap == 0 and clean.overlap_warning() is None
+    write_evaluation_report(clean, tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'class="warning"' not in page and "None of the 6 evaluated texts was in" in page
+    write_evaluation_report(unknown, tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'class="warning"' not in page and "evaluated texts was in" not in page
 
 
 def write_domain(path, positive, negative, n=30, seed=0):

@@ -168,3 +168,44 @@ def test_demo_index_while_running_links_only_what_worked(tmp_path):
     assert page.links == ["data/report.html"]  # a failed step's links are not offered
     assert "2. Train <fast>" in text and "out of memory & more" in text  # shown as text, escaped in HTML
     assert "Train &lt;fast&gt;" in path.read_text(encoding="utf-8")
+
+
+def test_demo_index_shows_the_key_charts_above_the_links(matrix, tmp_path):
+    speakers = pd.DataFrame(
+        {
+            "group": [f"Speaker {i}" for i in range(30)],
+            "share_positive": np.linspace(1, 0, 30),
+            "share_neutral": np.zeros(30),
+            "share_negative": np.linspace(0, 1, 30),
+            "paragraphs": np.arange(1, 31),
+        }
+    )
+    accuracy = {"tweets (held out)": {"bow": 0.7, "vader": 0.55}, "reviews": {"bow": 0.6, "vader": 0.7}}
+    steps = [_Step("Evaluate", ["done"], {"models side by side": "evaluate/report.html"})]
+    path = write_demo_index(
+        tmp_path,
+        steps,
+        total_steps=2,
+        total_seconds=60.0,
+        finished=False,
+        accuracy=accuracy,
+        cross_domain=matrix,
+        speaker_shares=speakers,
+    )
+    html = path.read_text(encoding="utf-8")
+    page = parse(path)
+    assert len(page.images) == 3 and all(src.startswith("data:image/png;base64,") for src in page.images)
+    text = " ".join(page.text)
+    assert "the 10 most positive and the 10 most negative of 30 speakers" in text
+    # charts first, then the links
+    assert html.index("Key results") < html.index("<img") < html.index("Where the results are")
+    assert html.index("Where the results are") < html.index("evaluate/report.html")
+
+
+def test_demo_index_shows_only_the_charts_whose_steps_worked(matrix, tmp_path):
+    page = parse(write_demo_index(tmp_path, [], total_steps=7, total_seconds=1.0, finished=False))
+    assert page.images == [] and "Key results" not in page.text  # nothing has run: no chart, no heading
+    page = parse(
+        write_demo_index(tmp_path, [], total_steps=7, total_seconds=1.0, finished=False, cross_domain=matrix)
+    )
+    assert len(page.images) == 1 and "Cross-domain accuracy: the diagonal is in-domain." in page.text

@@ -205,6 +205,13 @@ def step_evaluate(ctx: DemoContext) -> StepResult:
         page = write_models_page(tmp, rows, matrix, matrix_paths["png"])
     result.links["models side by side + cross-domain matrix"] = ctx.rel(folder / page.relative_to(tmp))
     ctx.state["evaluation_rows"] = rows
+    # The front page's charts: each test set's accuracy per model, and the cross-domain matrix.
+    held_out = {f"{TRAIN_DATA} (held out)": {r["model"]: r["accuracy"] for r in rows}}
+    ctx.state["accuracy_by_model"] = {
+        **held_out,
+        **{o: {r["model"]: r[o] for r in rows} for o in OTHER_DOMAINS},
+    }
+    ctx.state["cross_domain"] = matrix
     return result
 
 
@@ -264,6 +271,7 @@ def step_speeches(ctx: DemoContext) -> StepResult:
         "model: sentilab's default (bow with negation marking, trained on every labelled registry dataset)"
     )
     result.links["speeches: paragraphs shaded by sentiment, shares per speaker and party"] = ctx.rel(report)
+    ctx.state["speaker_shares"] = analysis.group_table("speaker")  # for the front page's chart
     return result
 
 
@@ -312,7 +320,14 @@ def write_index(ctx: DemoContext, results: list[StepResult], total_seconds: floa
     from sentilab.reports.demo import write_demo_index
 
     return write_demo_index(
-        ctx.out, results, total_steps=len(STEPS), total_seconds=total_seconds, finished=finished
+        ctx.out,
+        results,
+        total_steps=len(STEPS),
+        total_seconds=total_seconds,
+        finished=finished,
+        accuracy=ctx.state.get("accuracy_by_model"),
+        cross_domain=ctx.state.get("cross_domain"),
+        speaker_shares=ctx.state.get("speaker_shares"),
     )
 
 

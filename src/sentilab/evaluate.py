@@ -10,10 +10,16 @@ When the model's classes and the gold labels differ (a negative/neutral/positive
 data, or a binary model on data with neutral rows), the evaluation is restricted to the labels both share and
 says so in ``notes``: gold rows with a label the model cannot predict are dropped, and the model's decision
 is the argmax over the shared labels only, with their probabilities renormalised to sum to 1.
+
+Scores on texts the model was trained on overstate how it does on new text. A model that knows its training
+texts (``training_text_hashes_``: :func:`text_hashes` of them) gets ``Evaluation.training_overlap``, the
+number of evaluated texts among them, and :meth:`Evaluation.overlap_warning` says so.
 """
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -47,6 +53,8 @@ class Evaluation:
     dropped_gold: dict[str, int] = field(default_factory=dict)
     #: Model classes left out of the decision because the gold labels never use them (e.g. ["neutral"]).
     ignored_classes: list[str] = field(default_factory=list)
+    #: How many of the ``n`` evaluated texts were in the model's training data (None: the model cannot tell).
+    training_overlap: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,10 +70,28 @@ class Evaluation:
             "ece": self.ece,
         }
 
+    def overlap_warning(self) -> str | None:
+        """One sentence when evaluated texts were training texts, else None."""
+        if not self.training_overlap:
+            return None
+        name = self.data.rsplit(":", 1)[0] if self.data else ""
+        held_out = (
+            f"a held-out split ({name}:test)"
+            if name and not any(mark in name for mark in ("/", "\\", "."))  # a registry name, not a file
+            else "texts it was not trained on"
+        )
+        return (
+            f"{self.training_overlap:,} of the {self.n:,} evaluated texts ({self.training_overlap / self.n:.0%}) "
+            "were in this model's training data: these scores overstate how it does on new text; "
+            f"evaluate on {held_out}."
+        )
+
     def lines(self) -> list[str]:
         """A plain-text report for the terminal."""
         head = f"{self.model} on {self.data}: {self.n:,} texts" if self.model else f"{self.n:,} texts"
         out = [head]
+        warning = self.overlap_warning()
+        out += [f"  warning: {warning}"] if warning else []
         out += [f"  note: {note}" for note in self.notes]
         auc = f"   ROC-AUC {self.roc_auc:.3f}" if self.roc_auc is not None else ""
         out.append(
@@ -93,12 +119,25 @@ class Evaluation:
         return "\n".join(self.lines())
 
 
-def evaluate(model, texts: Sequence[str], labels: Sequence[Any], *, data: str = "", n_bins: int = N_BINS):
-    """Evaluate a fitted model on labelled texts (see the module docstring for mismatched label sets)."""
+def evaluate(
+    model,
+    texts: Sequence[str],
+    labels: Sequence[Any],
+    *,
+    data: str = "",
+    n_bins: int = N_BINS,
+    training_hashes: np.ndarray | None = None,
+):
+    """Evaluate a fitted model on labelled texts (see the module docstring for mismatched label sets).
+
+    ``training_hashes``: :func:`text_hashes` of the model's training texts (default: the model's
+    ``training_text_hashes_`` where it has them); with them, ``training_overlap`` counts the evaluated
+    texts that were training texts.
+    """
     if len(texts) != len(labels):
         raise SentilabError(f"got {len(texts)} texts but {len(labels)} labels; they must pair up")
     proba = model.predict_proba(list(texts))
-    return evaluate_proba(
+    result = evaluate_proba(
         proba,
         [str(c) for c in model.classes_],
         labels,
@@ -106,6 +145,44 @@ def evaluate(model, texts: Sequence[str], labels: Sequence[Any], *, data: str = 
         data=data,
         n_bins=n_bins,
     )
+    if training_hashes is None:
+        training_hashes = getattr(model, "training_text_hashes_", None)
+    if training_hashes is not None:
+        scored = set(result.labels)  # rows whose gold label the model cannot predict were not evaluated
+        evaluated = [text for text, label in zip(texts, labels) if str(label) in scored]
+        result.training_overlap = training_overlap(training_hashes, evaluated)
+    return result
+
+
+# --------------------------------------------------------------------------- train/test overlap
+def _normalised(text: str) -> str:
+    """What counts as the same text: Unicode NFC, case-folded, whitespace runs as one space, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _hash_each(texts: Sequence[str]) -> np.ndarray:
+    """(n,) uint64: the first 8 bytes of each normalised text's BLAKE2b digest, in order (duplicates kept)."""
+    digests = b"".join(
+        hashlib.blake2b(_normalised(text).encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        for text in texts
+    )
+    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
+
+
+def text_hashes(texts: Sequence[str]) -> np.ndarray:
+    """The sorted unique 64-bit hashes of ``texts`` (see :func:`_normalised`): a compact record of which
+    texts a model was trained on, 8 bytes a text (51k texts: 400 kB). Two different texts share a hash with
+    probability about n² / 2⁶⁵: never, at corpus sizes."""
+    return np.unique(_hash_each(texts))
+
+
+def training_overlap(training_hashes: np.ndarray, texts: Sequence[str]) -> int:
+    """How many of ``texts`` (each row counted, duplicates too) are among the texts ``training_hashes``
+    (from :func:`text_hashes`) were made from."""
+    known = np.asarray(training_hashes, dtype=np.uint64)
+    if len(texts) == 0 or known.size == 0:
+        return 0
+    return int(np.isin(_hash_each(texts), known).sum())
 
 
 def evaluate_proba(

@@ -1,4 +1,4 @@
-"""Evaluation figures: confusion matrix, reliability diagram, cross-domain heatmap.
+"""Evaluation figures: confusion matrix, reliability diagram, cross-domain heatmap, accuracy by model.
 
 Each function takes plain data (what :mod:`sentilab.evaluate` returns, as lists and frames; it imports
 nothing from there), draws on ``ax`` (or a new figure) and returns the ``Figure``;
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sentilab.plots import new_axes
+from sentilab.plots import OTHER_COLORS, new_axes
 
 
 def plot_confusion(confusion: Sequence[Sequence[int]], labels: Sequence[str], *, ax=None, title: str = ""):
@@ -117,4 +117,38 @@ def plot_cross_domain(
     ax.set_ylabel("trained on")
     ax.set_title(title or "Cross-domain scores")
     figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return figure
+
+
+def plot_accuracy_by_model(accuracy: Mapping[str, Mapping[str, float]], *, ax=None, title: str = ""):
+    """Grouped bars: for each model (x), its accuracy on each test set (one colour per set, the first darkest).
+
+    ``accuracy`` maps a test set's name to ``{model: accuracy}``; models are drawn in the order the first
+    set lists them, and a model a set does not score is left out of that set.
+    """
+    sets = list(accuracy)
+    models = list(dict.fromkeys(model for scores in accuracy.values() for model in scores))
+    figure, ax = new_axes(ax, figsize=(max(5.0, 1.2 + 1.1 * len(models)), 3.6))
+    width = 0.8 / max(len(sets), 1)
+    x = np.arange(len(models))
+    for number, name in enumerate(sets):
+        present = [i for i, model in enumerate(models) if model in accuracy[name]]
+        values = [accuracy[name][models[i]] for i in present]
+        color = "#333333" if number == 0 else OTHER_COLORS[(number - 1) % len(OTHER_COLORS)]
+        bars = ax.bar(
+            x[present] + (number - (len(sets) - 1) / 2) * width, values, width, label=name, color=color
+        )
+        if number == 0:  # the headline numbers: printed on the first set's bars
+            ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=1)
+    ax.set_xticks(x, models)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("accuracy")
+    ax.grid(axis="y", alpha=0.3)
+    ax.set_axisbelow(True)
+    ax.legend(
+        fontsize=7, ncol=min(3, len(sets)), loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False
+    )
+    ax.set_title(title or "Accuracy by model", pad=8 + 11 * ((len(sets) + 2) // 3))
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
     return figure

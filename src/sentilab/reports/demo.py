@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import pandas as pd
+
 from sentilab.evaluate import CrossDomain
 from sentilab.reports.html import escape, figure_html, table_html, write_html
 
@@ -23,9 +25,23 @@ class DemoStep(Protocol):
 
 
 def write_demo_index(
-    out: Path, results: Sequence[DemoStep], *, total_steps: int, total_seconds: float, finished: bool
+    out: Path,
+    results: Sequence[DemoStep],
+    *,
+    total_steps: int,
+    total_seconds: float,
+    finished: bool,
+    accuracy: Mapping[str, Mapping[str, float]] | None = None,
+    cross_domain: CrossDomain | None = None,
+    speaker_shares: pd.DataFrame | None = None,
 ) -> Path:
-    """``out/index.html``: what was done, links to every report of the steps that worked, then each step."""
+    """``out/index.html``: what was done, the key charts, links to every report of the steps that worked,
+    then each step.
+
+    The charts are drawn from what the steps found, each only when its step has worked: ``accuracy``
+    (test set -> {model: accuracy}), the ``cross_domain`` matrix and ``speaker_shares`` (the speeches'
+    per-speaker table, :meth:`sentilab.documents.DocumentAnalysis.group_table`).
+    """
     done = [r for r in results if r.error is None]
     failed = [r for r in results if r.error is not None]
     status = "finished" if finished else "running"
@@ -33,15 +49,16 @@ def write_demo_index(
         f"<div class='card'><p><b>What was done</b> ({status}, {total_seconds / 60:.1f} minutes): "
         f"{len(done)} of {total_steps} steps completed{f', {len(failed)} failed' if failed else ''}. "
         "Everything ran offline from data that the PyPI and npm registries ship. "
-        f"All files are under <code>{escape(out)}</code>.</p>"
+        f"All files are under <code>{escape(out)}</code>.</p></div>"
     )
     links = [
         f"<li><a href='{escape(href)}'>{escape(label)}</a></li>"
         for r in done
         for label, href in r.links.items()
     ]
-    intro += f"<p><b>Where the results are:</b></p><ul>{''.join(links)}</ul></div>" if links else "</div>"
-    sections = [intro]
+    sections = [intro, *_key_charts(accuracy, cross_domain, speaker_shares)]
+    if links:
+        sections.append(f"<h2 id='reports'>Where the results are</h2><ul>{''.join(links)}</ul>")
     for number, r in enumerate(results, 1):
         body = "".join(f"<li>{escape(line)}</li>" for line in r.summary)
         if r.error:
@@ -50,6 +67,69 @@ def write_demo_index(
             f"<h2>{number}. {escape(r.title)} <small class='note'>({r.seconds:.1f} s)</small></h2><ul>{body}</ul>"
         )
     return write_html(out / "index.html", "sentilab demo", sections, subtitle="the whole mission, end to end")
+
+
+#: Speakers shown on the front page: the most positive and the most negative half each (the speeches
+#: report has them all).
+FRONT_PAGE_SPEAKERS = 20
+
+
+def _key_charts(
+    accuracy: Mapping[str, Mapping[str, float]] | None,
+    cross_domain: CrossDomain | None,
+    speaker_shares: pd.DataFrame | None,
+) -> list[str]:
+    """The front page's charts, embedded: accuracy by model, the cross-domain heatmap, the speakers'
+    sentiment shares. A chart whose data is missing (its step failed or has not run) is left
+    out."""
+    from sentilab.plots import pyplot
+    from sentilab.plots.documents import plot_sentiment_shares
+    from sentilab.plots.evaluate import plot_accuracy_by_model, plot_cross_domain
+
+    def embedded(figure, caption: str) -> str:
+        try:
+            return figure_html(figure, caption)
+        finally:
+            pyplot().close(figure)
+
+    charts = []
+    if accuracy:
+        charts.append(
+            embedded(
+                plot_accuracy_by_model(accuracy, title="Accuracy by model"),
+                "Each model's accuracy on the held-out tweets (numbers on the bars) and, untrained, on other "
+                "domains.",
+            )
+        )
+    if cross_domain is not None:
+        charts.append(
+            embedded(
+                plot_cross_domain(
+                    cross_domain.frame("accuracy"),
+                    title=f"{cross_domain.model}: trained on each row, tested on each column",
+                    markers=cross_domain.markers,
+                    legend=CrossDomain.LEGEND,
+                ),
+                "Cross-domain accuracy: the diagonal is in-domain.",
+            )
+        )
+    if speaker_shares is not None and len(speaker_shares):
+        n = len(speaker_shares)
+        which = (
+            f"all {n:,} speakers"
+            if n <= FRONT_PAGE_SPEAKERS
+            else f"the {FRONT_PAGE_SPEAKERS // 2} most positive and the {FRONT_PAGE_SPEAKERS // 2} most negative "
+            f"of {n:,} speakers (the speeches report has every one)"
+        )
+        charts.append(
+            embedded(
+                plot_sentiment_shares(
+                    speaker_shares, title="Convention speeches by speaker", max_rows=FRONT_PAGE_SPEAKERS
+                ),
+                f"Share of positive / neutral / negative paragraphs: {which}.",
+            )
+        )
+    return ['<h2 id="charts">Key results</h2>', *charts] if charts else []
 
 
 def write_models_page(

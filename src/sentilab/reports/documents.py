@@ -4,9 +4,13 @@
 >>> write_documents_report(analysis, "runs/speeches")                                     # doctest: +SKIP
 
 The page, top to bottom: a summary card (what was analysed, the definitions, the files beside it), a table
-of contents, the most positive and most negative paragraphs overall, one chart (and table) per grouping
-column, the extremes per group, the sentiment arcs, and every document with its paragraphs shaded by score.
-Terms (score, label, shares) are defined in :mod:`sentilab.documents`.
+of contents, one chart per grouping column (fewest groups first) with its table of groups, the most
+positive and most negative paragraphs overall and per group, the sentiment arcs, and one line per document
+whose paragraphs, shaded by score, open with a click. What would make the first view long (a table of
+hundreds of groups, the extremes of hundreds of groups, the arcs, every paragraph) is folded into
+``<details>``: no script is needed, and a link to a paragraph opens its document in browsers that
+auto-expand details for a link's target (Chromium does; ``tests/test_report_views.py`` checks it). Terms
+(score, label, shares) are defined in :mod:`sentilab.documents`.
 """
 
 from __future__ import annotations
@@ -24,12 +28,16 @@ import pandas as pd
 from sentilab.documents import DocumentAnalysis
 from sentilab.paths import atomic_file
 from sentilab.plots import save_figure
-from sentilab.plots.documents import arc_pages, plot_sentiment_arcs, plot_sentiment_shares
-from sentilab.reports.html import escape, figure_html, table_html, write_html
+from sentilab.plots.documents import ARC_PANELS, arc_pages, plot_sentiment_arcs, plot_sentiment_shares
+from sentilab.reports.html import details_html, escape, figure_html, table_html, write_html
 from sentilab.text.paragraphs import max_words
 
 TABLES = ("paragraphs", "documents", "groups", "skipped")  # each written as <name>.csv
 EXCERPT_CHARS = 280
+#: Beyond this many groups a chart's table of groups is folded (the chart shows every group already).
+OPEN_TABLE_MAX_GROUPS = 30
+#: Beyond this many groups the per-group extremes are folded (they hold an excerpt per group and side).
+OPEN_EXTREMES_MAX_GROUPS = 10
 SHARE_HEADER = ["positive", "neutral", "negative", "mean score"]
 _RGB = {"positive": (60, 157, 93), "negative": (217, 83, 79)}
 _REPORT_CSS = """
@@ -37,8 +45,14 @@ _REPORT_CSS = """
 .paragraph .score { display: inline-block; min-width: 3.2rem; font-weight: 600; font-variant-numeric: tabular-nums;
                     color: var(--ink); }
 .paragraph .label { color: var(--muted); font-size: .8rem; margin-right: .5rem; }
-section.document { margin-top: 2rem; }
-section.document h3 { margin-bottom: .2rem; }
+section.document { margin: 0; border-bottom: 1px solid var(--line); }
+section.document > details > summary { padding: .1rem .2rem; font-size: .92rem; line-height: 1.35; }
+section.document > details[open] { padding-bottom: 1rem; }
+section.document .doc-title { font-weight: 600; }
+.bar { display: inline-flex; width: 120px; height: .75rem; vertical-align: middle; margin: 0 .6rem 0 .3rem;
+       border: 1px solid var(--line); }
+.bar span { display: block; height: 100%; }
+.bar .pos { background: var(--pos); } .bar .neu { background: var(--neu); } .bar .neg { background: var(--neg); }
 svg.arc { width: 100%; max-width: 640px; height: 64px; display: block; margin: .3rem 0; }
 .excerpt { font-size: .9rem; }
 .legend span { display: inline-block; padding: .1rem .5rem; border-radius: 3px; margin-right: .2rem; }
@@ -64,14 +78,16 @@ def write_documents_report(
     shares = write_share_figures(a, out_dir)
     arcs = write_arc_figures(a, out_dir)
     links = _Links.of(a)
+    shares = sorted(
+        shares, key=lambda figure: figure.groups
+    )  # the small charts first: parties, then speakers
     body = [
         *_summary_card(a, shares, arcs),
         _contents(a, shares),
-        *_overall_extremes(a, links),
         *_share_sections(a, shares),
+        *_overall_extremes(a, links),
         *_group_extremes(a, links, top),
         *_arc_section(arcs),
-        *_documents_table(a, links),
         *_document_sections(a, links),
     ]
     return write_html(
@@ -97,12 +113,13 @@ def write_documents_tables(analysis: DocumentAnalysis, out_dir: Path) -> list[Pa
 
 @dataclass(frozen=True)
 class ShareFigure:
-    """One share chart: the grouping column (None: per document), its heading, PNG and caption."""
+    """One share chart: the grouping column (None: per document), its heading, PNG, caption and bar count."""
 
     column: str | None
     heading: str
     png: Path
     caption: str
+    groups: int
 
     @property
     def anchor(self) -> str:
@@ -129,7 +146,7 @@ def write_share_figures(analysis: DocumentAnalysis, out_dir: Path) -> list[Share
             f"{len(table):,} {'documents' if column is None else column + ' groups'}, most positive share at "
             "the top; the number at the right of each bar is its paragraphs."
         )
-        figures.append(ShareFigure(column, heading, png, caption))
+        figures.append(ShareFigure(column, heading, png, caption, len(table)))
     return figures
 
 
@@ -257,12 +274,15 @@ def _summary_card(a: DocumentAnalysis, shares: list[ShareFigure], arcs: list[Pat
 
 
 def _contents(a: DocumentAnalysis, shares: list[ShareFigure]) -> str:
-    sections = [("overall", "Most positive and most negative paragraphs")]
-    sections += [(figure.anchor, figure.heading) for figure in shares]
+    sections = [(figure.anchor, figure.heading) for figure in shares]
+    sections += [("overall", "Most positive and most negative paragraphs")]
     sections += [
         (f"extremes-{_slug(c)}", f"Most positive and most negative paragraphs by {c}") for c in a.group_cols
     ]
-    sections += [("arcs", "Sentiment arcs"), ("documents", "Documents")]
+    sections += [
+        ("arcs", "Sentiment arcs"),
+        ("documents", f"Documents ({len(a.documents):,}) and their paragraphs"),
+    ]
     return (
         "<nav><ul>"
         + "".join(f'<li><a href="#{key}">{escape(text)}</a></li>' for key, text in sections)
@@ -270,10 +290,45 @@ def _contents(a: DocumentAnalysis, shares: list[ShareFigure]) -> str:
     )
 
 
+def _share_sections(a: DocumentAnalysis, shares: list[ShareFigure]) -> list[str]:
+    """Each share chart with the table of its groups under it (folded beyond ``OPEN_TABLE_MAX_GROUPS``)."""
+    parts = []
+    for figure in shares:
+        parts.append(f'<h2 id="{figure.anchor}">{escape(figure.heading)}</h2>')
+        parts.append(figure_html(figure.png, figure.caption, alt=figure.heading))
+        if figure.column is None:
+            continue  # the per-document numbers are on each document's line below
+        rows = [
+            [
+                row.group,
+                row.documents,
+                row.paragraphs,
+                row.words,
+                _percent(row.share_positive),
+                _percent(row.share_neutral),
+                _percent(row.share_negative),
+                round(float(row.mean_score), 3),
+            ]
+            for row in _records(a.group_table(figure.column))
+        ]
+        table = table_html(rows, [figure.column, "documents", "paragraphs", "words", *SHARE_HEADER])
+        if figure.groups > OPEN_TABLE_MAX_GROUPS:
+            table = details_html(
+                f"Table of the {figure.groups:,} {escape(figure.column)} groups: documents, paragraphs, words, "
+                "shares and mean score (also in <code>groups.csv</code>)",
+                table,
+            )
+        parts.append(table)
+    return parts
+
+
 def _overall_extremes(a: DocumentAnalysis, links: _Links) -> list[str]:
     """The five most positive and the five most negative paragraphs of all documents."""
     ordered = a.paragraphs.sort_values("score", ascending=False, kind="stable")
-    parts = ['<h2 id="overall">Most positive and most negative paragraphs</h2>']
+    parts = [
+        '<h2 id="overall">Most positive and most negative paragraphs</h2>',
+        '<p class="note">Each link opens its document\'s paragraphs further down the page.</p>',
+    ]
     for heading, part in (("Most positive", ordered.head(5)), ("Most negative", ordered.iloc[::-1].head(5))):
         rows = "".join(f"<tr>{links.extreme_cells(row)}</tr>" for row in _records(part))
         parts.append(
@@ -283,32 +338,9 @@ def _overall_extremes(a: DocumentAnalysis, links: _Links) -> list[str]:
     return parts
 
 
-def _share_sections(a: DocumentAnalysis, shares: list[ShareFigure]) -> list[str]:
-    """Each share chart, with the table of its groups under it (none for the per-document chart)."""
-    parts = []
-    for figure in shares:
-        parts.append(f'<h2 id="{figure.anchor}">{escape(figure.heading)}</h2>')
-        parts.append(figure_html(figure.png, figure.caption, alt=figure.heading))
-        if figure.column is not None:
-            rows = [
-                [
-                    row.group,
-                    row.documents,
-                    row.paragraphs,
-                    row.words,
-                    _percent(row.share_positive),
-                    _percent(row.share_neutral),
-                    _percent(row.share_negative),
-                    round(float(row.mean_score), 3),
-                ]
-                for row in _records(a.group_table(figure.column))
-            ]
-            parts.append(table_html(rows, [figure.column, "documents", "paragraphs", "words", *SHARE_HEADER]))
-    return parts
-
-
 def _group_extremes(a: DocumentAnalysis, links: _Links, top: int | None) -> list[str]:
-    """Per grouping column: each group's ``top`` most positive and most negative paragraphs."""
+    """Per grouping column: each group's ``top`` most positive and most negative paragraphs (folded beyond
+    ``OPEN_EXTREMES_MAX_GROUPS`` groups)."""
     parts = []
     for column in a.group_cols:
         groups = a.group_table(column)
@@ -316,9 +348,6 @@ def _group_extremes(a: DocumentAnalysis, links: _Links, top: int | None) -> list
         parts.append(
             f'<h2 id="extremes-{_slug(column)}">Most positive and most negative paragraphs by '
             f"{escape(column)}</h2>"
-        )
-        parts.append(
-            f'<p class="note">{shown} of each per {escape(column)}, in the order of the chart above.</p>'
         )
         by_group: dict[tuple[str, str], list] = {}
         for row in _records(a.extremes(column, top=shown)):
@@ -330,78 +359,89 @@ def _group_extremes(a: DocumentAnalysis, links: _Links, top: int | None) -> list
                 for number, row in enumerate(chosen):
                     first = f'<td rowspan="{len(chosen)}">{escape(group)}<br><span class="note">{which}</span></td>'
                     rows.append("<tr>" + (first if number == 0 else "") + links.extreme_cells(row) + "</tr>")
-        parts.append(
+        note = f"{shown} of each per {escape(column)}, in the order of the chart above"
+        table = (
             f"<table><thead><tr><th>{escape(column)}</th><th>score</th><th>where</th><th>paragraph</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table>"
         )
+        if len(groups) > OPEN_EXTREMES_MAX_GROUPS:
+            parts.append(details_html(f"{note}: {len(groups):,} groups, {len(rows):,} paragraphs", table))
+        else:
+            parts += [f'<p class="note">{note}.</p>', table]
     return parts
 
 
 def _arc_section(arcs: list[Path]) -> list[str]:
-    parts = ['<h2 id="arcs">Sentiment arcs</h2>']
-    for number, png in enumerate(arcs, 1):
-        parts.append(figure_html(png, f"Score of each paragraph, documents page {number} of {len(arcs)}."))
-    return parts
+    """The arc charts, folded: each document's own arc is also on its line below."""
+    figures = "".join(
+        figure_html(png, f"Score of each paragraph, documents page {number} of {len(arcs)}.")
+        for number, png in enumerate(arcs, 1)
+    )
+    summary = (
+        f"{len(arcs)} chart{'s' * (len(arcs) != 1)} of every document's score, paragraph by paragraph "
+        f"({ARC_PANELS} documents each)"
+    )
+    return ['<h2 id="arcs">Sentiment arcs</h2>', details_html(summary, figures)]
 
 
-def _documents_table(a: DocumentAnalysis, links: _Links) -> list[str]:
-    """One row per analysed document (linked to its section), then the legend of the paragraph shading."""
-    rows = [
-        [
-            links.link(row.document),
-            escape(row.title),
-            f"{row.paragraphs:,}",
-            f"{row.words:,}",
-            _percent(row.share_positive),
-            _percent(row.share_neutral),
-            _percent(row.share_negative),
-            f"{row.mean_score:+.3f}",
-        ]
-        for row in _records(a.documents)
-    ]
-    head = "".join(
-        f"<th>{escape(h)}</th>" for h in ["document", "title", "paragraphs", "words", *SHARE_HEADER]
+def _share_bar(row) -> str:
+    """A small stacked bar of a document's positive / neutral / negative shares (plain HTML, no image)."""
+    title = (
+        f"positive {_percent(row.share_positive)} · neutral {_percent(row.share_neutral)} · "
+        f"negative {_percent(row.share_negative)}"
     )
-    table = (
-        f"<table><thead><tr>{head}</tr></thead><tbody>"
-        + "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-        + "</tbody></table>"
-    )
-    legend = (
-        '<p class="legend note">Paragraph shading: '
-        + "".join(
-            f'<span style="background-color:{_shade(s)}">{s:+.1f}</span>' for s in (-1, -0.5, 0, 0.5, 1)
+    spans = "".join(
+        f'<span class="{css}" style="width:{100 * share:.1f}%"></span>'
+        for css, share in (
+            ("pos", row.share_positive),
+            ("neu", row.share_neutral),
+            ("neg", row.share_negative),
         )
-        + " (score), with the label each paragraph got.</p>"
     )
-    return ['<h2 id="documents">Documents</h2>', table, legend]
+    return f'<span class="bar" title="{title}" role="img" aria-label="{title}">{spans}</span>'
 
 
 def _document_sections(a: DocumentAnalysis, links: _Links) -> list[str]:
-    """Every document: its numbers, its arc as inline SVG, and each paragraph shaded by its score."""
+    """One line per document (its numbers and share bar); a click shows its arc and its paragraphs, each
+    shaded by its score."""
     by_doc: dict[Any, list] = {}
     for paragraph in _records(a.paragraphs.sort_values(["paragraph"], kind="stable")):
         by_doc.setdefault(paragraph.document, []).append(paragraph)
-    sections = []
+    legend = (
+        '<p class="legend note">One line per document, in the order of the source; click one to read its '
+        "paragraphs, each shaded by its score: "
+        + "".join(
+            f'<span style="background-color:{_shade(s)}">{s:+.1f}</span>' for s in (-1, -0.5, 0, 0.5, 1)
+        )
+        + ", with the label it got. Each line's bar shows its shares of positive (green), neutral (grey) and "
+        "negative (red) paragraphs.</p>"
+    )
+    sections = [f'<h2 id="documents">Documents ({len(a.documents):,}) and their paragraphs</h2>', legend]
     for row in _records(a.documents):
         part = by_doc[row.document]
         anchor = links.anchors[row.document]
-        out = [
-            f'<section class="document" id="{anchor}" data-document="{escape(row.document)}">',
-            f"<h3>{escape(row.document)}: {escape(row.title)}</h3>",
+        summary = (
+            f'{_share_bar(row)}<span class="doc-title">{escape(row.document)}: {escape(row.title)}</span> '
+            f'<span class="note">{row.paragraphs:,} ¶ · {row.words:,} words · mean score '
+            f"{row.mean_score:+.2f}</span>"
+        )
+        content = [
             f'<p class="note">{row.paragraphs:,} paragraphs · {row.words:,} words · positive '
             f"{_percent(row.share_positive)} · neutral {_percent(row.share_neutral)} · negative "
             f"{_percent(row.share_negative)} · mean score {row.mean_score:+.2f}</p>",
             _arc_svg([p.score for p in part]),
         ]
         for p in part:
-            out.append(
+            content.append(
                 f'<p class="paragraph" id="{anchor}-p-{p.paragraph}" data-paragraph="{p.paragraph}" '
                 f'data-score="{p.score:.4f}" data-label="{escape(p.label)}" data-start="{p.start}" '
                 f'data-end="{p.end}" style="background-color:{_shade(p.score)}">'
                 f'<span class="score">{p.score:+.2f}</span>'
                 f'<span class="label">{escape(p.label)}</span>{escape(p.text)}</p>'
             )
-        out.append("</section>")
-        sections.append("".join(out))
+        sections.append(
+            f'<section class="document" id="{anchor}" data-document="{escape(row.document)}">'
+            + details_html(summary, "".join(content), css_class="document")
+            + "</section>"
+        )
     return sections

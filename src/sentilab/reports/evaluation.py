@@ -18,7 +18,7 @@ from sentilab.evaluate import CrossDomain, Evaluation
 from sentilab.paths import atomic_file
 from sentilab.plots import save_figure
 from sentilab.plots.evaluate import plot_confusion, plot_cross_domain, plot_reliability
-from sentilab.reports.html import figure_html, table_html, write_html
+from sentilab.reports.html import escape, figure_html, table_html, write_html
 
 
 def _write_json(path: Path, data: Any) -> Path:
@@ -43,15 +43,31 @@ def write_evaluation_report(evaluation: Evaluation, directory: str | Path) -> di
         plot_reliability(evaluation.reliability, evaluation.ece), directory / "reliability.png"
     )
     body = [
-        *(f'<p class="note">{note}</p>' for note in evaluation.notes),
+        *_overlap_lines(evaluation),
+        *(f'<p class="note">{escape(note)}</p>' for note in evaluation.notes),
         table_html([{k: v for k, v in evaluation.summary().items() if v is not None}]),
         table_html([{"label": label, **evaluation.per_class[label]} for label in evaluation.labels]),
-        figure_html(paths["confusion"], "Confusion matrix (rows: gold, columns: predicted)"),
-        figure_html(paths["reliability"], f"Reliability diagram (ECE {evaluation.ece:.3f})"),
+        '<div class="side">'
+        + figure_html(paths["confusion"], "Confusion matrix (rows: gold, columns: predicted)")
+        + figure_html(paths["reliability"], f"Reliability diagram (ECE {evaluation.ece:.3f})")
+        + "</div>",
     ]
     title = f"{evaluation.model or 'model'} on {evaluation.data or 'data'}"
     paths["report"] = write_html(directory / "report.html", title, body)
     return paths
+
+
+def _overlap_lines(evaluation: Evaluation) -> list[str]:
+    """The train/test overlap: a warning when evaluated texts were training texts, a note when none was,
+    nothing when the model keeps no record of its training texts."""
+    warning = evaluation.overlap_warning()
+    if warning:
+        return [f'<p class="warning" role="alert"><strong>Warning:</strong> {escape(warning)}</p>']
+    if evaluation.training_overlap == 0:
+        return [
+            f'<p class="note">None of the {evaluation.n:,} evaluated texts was in this model\'s training data.</p>'
+        ]
+    return []
 
 
 def write_cross_domain_report(result: CrossDomain, directory: str | Path) -> dict[str, Path]:

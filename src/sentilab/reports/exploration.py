@@ -138,14 +138,8 @@ def _summary_section(e: Exploration, load_lines: Sequence[str]) -> str:
 
 
 def _labels_section(e: Exploration, figure: Path) -> str:
-    total = sum(e.labels.values())
-    rows = [(label, count, f"{count / total:.1%}") for label, count in e.labels.items()]
-    return (
-        '<section id="labels"><h2>Labels</h2>'
-        + table_html(rows, ["label", "texts", "share"])
-        + figure_html(figure, "Texts per label.")
-        + "</section>"
-    )
+    # The chart prints each label's count and share; stats.json has them as numbers.
+    return '<section id="labels"><h2>Labels</h2>' + figure_html(figure, "Texts per label.") + "</section>"
 
 
 def _vocabulary_section(e: Exploration, figure: Path) -> str:
@@ -160,9 +154,10 @@ def _vocabulary_section(e: Exploration, figure: Path) -> str:
         f"<p>{e.vocabulary_size:,} token types; the {e.coverage.types_needed:,} most frequent "
         f"({e.coverage.share_of_types:.1%}) cover {e.coverage.target:.0%} of the {e.tokens:,} token "
         f"occurrences, and {e.hapax_legomena:,} types are seen only once.</p>"
+        + '<div class="side">'
         + table_html(top, ["rank", "token", "count", "share"])
         + figure_html(figure, f"Rank–frequency on log–log axes. Zipf exponent s = {_zipf_text(zipf)}; {fit}.")
-        + "</section>"
+        + "</div></section>"
     )
 
 
@@ -181,14 +176,7 @@ def _lengths_section(e: Exploration, figure: Path) -> str:
 
 
 def _words_section(e: Exploration, figure: Path) -> str:
-    tables = []
-    for label, scores in e.words_by_class.items():
-        rows = [(w.token, round(w.z, 2), round(w.delta, 3), w.count, w.total) for w in scores]
-        tables.append(
-            f'<div class="card"><h3>{escape(label)}</h3>'
-            + table_html(rows, ["word", "z", "log-odds δ", f"count in {label}", "count in corpus"])
-            + "</div>"
-        )
+    # The chart shows each class's top words by z; their δ and counts are in stats.json.
     return (
         '<section id="words"><h2>Words that go with each class</h2>'
         "<p>Weighted log-odds ratio of each word in a class against all other classes, with an "
@@ -198,8 +186,10 @@ def _words_section(e: Exploration, figure: Path) -> str:
         "z = δ / √(1/(y<sub>i</sub>+α) + 1/(y<sub>r</sub>+α)). "
         f"Words seen fewer than {e.settings.get('min_count')} times are not ranked; "
         f"α = {e.settings.get('prior_scale')} × the word's corpus count.</p>"
-        + figure_html(figure, "Top words per class by z-score.")
-        + "".join(tables)
+        + figure_html(
+            figure,
+            "Top words per class by z-score (stats.json has each word's z, δ and counts under words_by_class).",
+        )
         + "</section>"
     )
 

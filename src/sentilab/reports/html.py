@@ -30,6 +30,10 @@ figcaption { color: var(--muted); font-size: .9rem; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .8rem 1rem; margin: .8rem 0; }
 .note { color: var(--muted); font-size: .9rem; }
 code { background: #f4f4f4; padding: 0 .25rem; border-radius: 3px; }
+.side { display: flex; flex-wrap: wrap; gap: 0 2rem; align-items: flex-start; } .side > figure { flex: 1 1 20rem; }
+details > summary { cursor: pointer; }
+details.more { margin: .6rem 0; } details.more > summary { color: #1a5fb4; }
+.warning { border: 1px solid #d9534f; background: #fdf1f0; border-radius: 6px; padding: .6rem 1rem; margin: .8rem 0; }
 """
 
 
@@ -82,6 +86,18 @@ def table_html(
             )
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def details_html(summary: str, content: str, *, expanded: bool = False, css_class: str = "more") -> str:
+    """A ``<details>`` block: ``summary`` (HTML) always shown, ``content`` (HTML) one click away.
+
+    Opening it needs no script, and browsers that auto-expand details (Chromium does) open it when a
+    link targets an element inside it.
+    """
+    return (
+        f'<details class="{escape(css_class)}"{" open" if expanded else ""}><summary>{summary}</summary>'
+        f"{content}</details>"
+    )
 
 
 def page_html(title: str, body: str | Iterable[str], *, subtitle: str = "", extra_css: str = "") -> str:

@@ -3,13 +3,17 @@
 // Array.from(text) (code points), never with text.slice (UTF-16 units).
 "use strict";
 
-const EXAMPLE = `Thank you. Thank you so much. It is wonderful to be here with all of you tonight, and I am proud and grateful for the love and support of this great city.
+// Five paragraphs of about 100 words (the default paragraph size): thanks, a record, a clearly negative
+// middle, a plan, a close. Analyzed whole, the mixed sentiment shows paragraph by paragraph.
+const EXAMPLE = `Thank you. Thank you so much. It is wonderful to be here tonight with so many friends, and I am proud and grateful for the love and support of this great city. When I look out at this room I see teachers and nurses, farmers and factory workers, students who came a long way and parents who waited a long time for this night. You made this campaign what it is. You knocked on doors in the rain, you made calls after long shifts, and you never stopped believing. I love you all, and I am happy to share this night with you.
 
-Four years ago we made a promise. We promised better schools, safer streets and good jobs, and together we kept that promise. Our children are learning more, our families are stronger, and our future is brighter than it has ever been.
+Four years ago we made a promise, and together we kept it. We built better schools and safer streets. We brought good jobs back to towns that had been written off. Our children are learning more than ever, our hospitals are among the best in the country, and small businesses are opening on main streets that were empty not long ago. None of this happened by accident. It happened because people worked hard, helped their neighbours and refused to give up. That is the best of who we are, and it is a great record to stand on.
 
-But let us be honest. Too many people are still hurting. Factories have closed, wages are stuck, and too many families are afraid they will lose their homes. That is wrong, it is unfair, and it is a failure we must not accept.
+But let us be honest about what is still wrong. Too many families are hurting. Factories have closed, wages are stuck, and rents keep rising while paychecks do not. I have sat at kitchen tables with parents who are afraid they will lose their homes, and I hate what I heard. It is a terrible, sad and awful situation, and it is the worst kind of failure: one we saw coming and did nothing to stop. People are angry, and they are right to be angry. Anyone who tells you that everything is fine is not listening.
 
-So tonight I ask you to join me. Let us build a country where hard work is rewarded and every child has a chance. Thank you, God bless you, and good night.`;
+So here is the plan. In the first hundred days we will send a budget to the legislature that puts the money where the needs are. We will fund training programs at the community colleges, repair the bridges and roads on the list the engineers gave us, and open the new clinic on the east side by next spring. The details are on our website, and every quarter I will report on each item with the numbers, whether they are good or bad. You will be able to see what we promised, what we did and what it cost, line by line.
+
+Tonight I ask you to join me. Let us build a state where hard work is rewarded and every child has a fair chance. Let us be the kind of neighbours our grandparents were, generous and strong. I believe our best days are still ahead of us, and with your help I know we will get there. So go home tonight, rest a little, and tomorrow morning let us get back to work for the people who sent us here. Thank you, God bless you, and good night.`;
 
 const EXPLAIN_CONCURRENCY = 4;
 const MIN_MARK_SHARE = 0.2;
@@ -98,7 +102,8 @@ function renderVerdict(result) {
   const n = agg.paragraphs;
   $("result-summary").textContent =
     `${n} paragraph${n === 1 ? "" : "s"} (${agg.words} words, about ${result.words} per paragraph): ` +
-    `${parts.join(", ")}. Score = P(positive) − P(negative), from −1 to +1.`;
+    `${parts.join(", ")}. Polarity = P(positive) − P(negative), from −1 to +1; probability = how sure the ` +
+    "model is of a paragraph's label.";
   const bar = $("share-bar");
   bar.replaceChildren(...Object.entries(agg.shares).filter(([, s]) => s > 0).map(([name, share]) => {
     const seg = document.createElement("span");
@@ -125,7 +130,10 @@ function renderParagraphs(paragraphs) {
     const strong = document.createElement("strong");
     strong.className = "paragraph-label";
     strong.textContent = p.label;
-    head.append(`¶ ${p.index + 1} · `, strong, ` ${signed(p.score)} · ${p.words} words`);
+    // In /v1/analyze a paragraph's score is its polarity; its label's probability is in its scores.
+    const probability = p.scores[p.label];
+    const sure = probability === undefined ? "" : ` · probability ${fmt(probability)}`;
+    head.append(`¶ ${p.index + 1} · `, strong, ` · polarity ${signed(p.score)}${sure} · ${p.words} words`);
     const text = document.createElement("p");
     text.className = "paragraph-text";
     text.textContent = p.text;
@@ -225,16 +233,31 @@ async function explainAll(run, paragraphs, model, labels) {
   return { tokens: all, failed };
 }
 
+// Forget the previous result at once, so an old answer is never shown as the answer to a new text.
+function clearResult() {
+  $("results").hidden = true;
+  $("result-label").textContent = "";
+  $("result-score").textContent = "";
+  $("result-summary").textContent = "";
+  $("share-bar").replaceChildren();
+  $("top-tokens").replaceChildren();
+  $("paragraphs").replaceChildren();
+  setStatus("");
+  showError("");
+}
+
 async function onSubmit(event) {
   event.preventDefault();
   const text = $("text-input").value;
-  showError("");
+  const run = ++state.runId; // a run still in flight sees this and drops its answer
+  clearResult();
   if (!text.trim()) {
-    showError("Paste or type some text first.");
+    $("results").setAttribute("aria-busy", "false");
+    $("analyze-button").disabled = false;
+    showError("Nothing to analyze: paste or type some text first.");
     $("text-input").focus();
     return;
   }
-  const run = ++state.runId;
   const model = $("model-select").value || undefined;
   const words = parseInt($("words-input").value, 10) || undefined;
   const labels = selectedLabels();
