@@ -10,9 +10,10 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score, recall_score, roc_auc_score
 
 from sentilab.errors import SentilabError
-from sentilab.evaluate import calibration, evaluate, evaluate_proba, text_hashes, training_overlap
+from sentilab.evaluate import calibration, evaluate, evaluate_proba
 from sentilab.models.linear import BowModel
 from sentilab.reports.evaluation import write_cross_domain_report, write_evaluation_report
+from sentilab.text.hashing import text_hashes, training_overlap
 from sentilab.transfer import cross_domain
 
 LABELS3 = ["negative", "neutral", "positive"]
@@ -212,3 +213,18 @@ def test_cross_domain_marks_cells_scored_on_fewer_labels(tmp_path):
     assert result.markers == [["", "†"], ["*", ""]]
     lines = "\n".join(result.lines())
     assert "†" in lines and "neutral class was left out" in lines and "were dropped" in lines
+
+
+def test_a_saved_model_remembers_its_training_texts_and_evaluation_warns(tmp_path):
+    from sentilab.models import load_model
+
+    texts = ["great food", "awful service", "lovely staff", "terrible wait", "good value", "bad smell"]
+    labels = ["positive", "negative", "positive", "negative", "positive", "negative"]
+    BowModel(min_df=1).fit(texts[:4], labels[:4]).save(tmp_path / "m")
+    model = load_model(tmp_path / "m")
+    result = evaluate(model, texts, labels, data="six")
+    assert result.training_overlap == 4
+    assert result.overlap_warning().startswith(
+        "4 of the 6 evaluated texts (67%) were in this model's training"
+    )
+    assert evaluate(model, texts[4:], labels[4:], data="two").training_overlap == 0

@@ -125,10 +125,11 @@ def test_the_speeches_report_opens_on_its_charts_and_a_link_opens_a_paragraph(
 
 def test_exploration_evaluation_and_audit_reports_fit_a_first_view(model, open_report, tmp_path):
     from sentilab.audit import audit
-    from sentilab.evaluate import evaluate, text_hashes
+    from sentilab.evaluate import evaluate
     from sentilab.reports.audit import write_audit
     from sentilab.reports.evaluation import write_evaluation_report
     from sentilab.reports.exploration import explore_and_write_report
+    from sentilab.text.hashing import text_hashes
 
     exploration = explore_and_write_report(
         SIX_TEXTS * 2, tmp_path / "explore", labels=SIX_LABELS * 2, min_count=1

@@ -12,14 +12,12 @@ says so in ``notes``: gold rows with a label the model cannot predict are droppe
 is the argmax over the shared labels only, with their probabilities renormalised to sum to 1.
 
 Scores on texts the model was trained on overstate how it does on new text. A model that knows its training
-texts (``training_text_hashes_``: :func:`text_hashes` of them) gets ``Evaluation.training_overlap``, the
+texts (``training_text_hashes_``: :func:`sentilab.text.hashing.text_hashes` of them) gets ``Evaluation.training_overlap``, the
 number of evaluated texts among them, and :meth:`Evaluation.overlap_warning` says so.
 """
 
 from __future__ import annotations
 
-import hashlib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
@@ -27,6 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from sentilab.errors import SentilabError
+from sentilab.text.hashing import training_overlap
 
 #: Equal-width confidence bins for the expected calibration error (Guo et al. 2017 use 15; 10 is common).
 N_BINS = 10
@@ -130,7 +129,7 @@ def evaluate(
 ):
     """Evaluate a fitted model on labelled texts (see the module docstring for mismatched label sets).
 
-    ``training_hashes``: :func:`text_hashes` of the model's training texts (default: the model's
+    ``training_hashes``: :func:`sentilab.text.hashing.text_hashes` of the model's training texts (default: the model's
     ``training_text_hashes_`` where it has them); with them, ``training_overlap`` counts the evaluated
     texts that were training texts.
     """
@@ -152,37 +151,6 @@ def evaluate(
         evaluated = [text for text, label in zip(texts, labels) if str(label) in scored]
         result.training_overlap = training_overlap(training_hashes, evaluated)
     return result
-
-
-# --------------------------------------------------------------------------- train/test overlap
-def _normalised(text: str) -> str:
-    """What counts as the same text: Unicode NFC, case-folded, whitespace runs as one space, trimmed."""
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-
-
-def _hash_each(texts: Sequence[str]) -> np.ndarray:
-    """(n,) uint64: the first 8 bytes of each normalised text's BLAKE2b digest, in order (duplicates kept)."""
-    digests = b"".join(
-        hashlib.blake2b(_normalised(text).encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        for text in texts
-    )
-    return np.frombuffer(digests, dtype="<u8").astype(np.uint64)
-
-
-def text_hashes(texts: Sequence[str]) -> np.ndarray:
-    """The sorted unique 64-bit hashes of ``texts`` (see :func:`_normalised`): a compact record of which
-    texts a model was trained on, 8 bytes a text (51k texts: 400 kB). Two different texts share a hash with
-    probability about n² / 2⁶⁵: never, at corpus sizes."""
-    return np.unique(_hash_each(texts))
-
-
-def training_overlap(training_hashes: np.ndarray, texts: Sequence[str]) -> int:
-    """How many of ``texts`` (each row counted, duplicates too) are among the texts ``training_hashes``
-    (from :func:`text_hashes`) were made from."""
-    known = np.asarray(training_hashes, dtype=np.uint64)
-    if len(texts) == 0 or known.size == 0:
-        return 0
-    return int(np.isin(_hash_each(texts), known).sum())
 
 
 def evaluate_proba(

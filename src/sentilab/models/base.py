@@ -38,12 +38,15 @@ from sentilab import __version__
 from sentilab.errors import ModelError, NotFittedError
 from sentilab.paths import SELF_DESCRIBED, atomic_dir, make_readable
 from sentilab.records import records_for_texts
+from sentilab.text.hashing import text_hashes
 
 #: Bumped when the on-disk layout changes; a directory from a newer format is refused with a clear message.
 #: Format 2: settings renamed (:data:`RENAMED_SETTINGS`), one history format, every file hashed in meta.json.
 #: Format 1 directories (only the weights hashed) still load.
 FORMAT_VERSION = 2
 WEIGHTS_FILE = "weights.safetensors"
+#: The array in the weights file with the sorted unique 64-bit hashes of the training texts (text/hashing.py).
+TRAINING_HASHES = "training_text_hashes"
 FILES = ("config.json", "labels.json", "vocab.json", WEIGHTS_FILE, "meta.json")
 
 #: Settings an earlier sentilab saved under another name (old -> new); :meth:`SentimentModel.load` maps them.
@@ -294,6 +297,7 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
             valid_labels = np.asarray(check_labels_known(valid_labels, len(valid_texts), self.classes_))
             encoded_validation = (valid_texts, np.searchsorted(self.classes_, valid_labels))
         self.data_fingerprint_ = fingerprint(texts, labels)
+        self.training_text_hashes_ = text_hashes(texts)  # lets an evaluation see train/test overlap
         self._fit(texts, y, encoded_validation)
         return self
 
@@ -343,6 +347,8 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
 
         self._check_fitted()
         arrays, data = self._get_state()
+        if hasattr(self, "training_text_hashes_"):
+            arrays = {**arrays, TRAINING_HASHES: self.training_text_hashes_}
         directory = Path(directory)
         with atomic_dir(directory, "model", option="model directory", marker=False) as tmp:
             config = {
@@ -408,6 +414,9 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
         for key, value in {**training, **(meta.get("training") or {})}.items():
             if f"{key}_" in TRAINING_ATTRIBUTES:
                 setattr(model, f"{key}_", value)
+        hashes = arrays.pop(TRAINING_HASHES, None)
+        if hashes is not None:
+            model.training_text_hashes_ = hashes
         model._set_state(arrays, data)
         return model
 
