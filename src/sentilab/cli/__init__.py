@@ -1,8 +1,8 @@
 """The ``sentilab`` command line: a thin click layer over the library.
 
 Subcommands live in their own modules and are imported only when run, so ``sentilab --help`` stays fast.
-Every :class:`~sentilab.errors.SentilabError` is printed as ``error: ...`` plus a hint line (exit code 2) —
-never a traceback for a user mistake.
+Every :class:`~sentilab.errors.SentilabError` is printed as ``error: ...`` plus a hint line — never a
+traceback for a user mistake — and the exit code says what kind of failure it was (:data:`EXIT_CODES`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,19 @@ import sys
 import click
 
 from sentilab import __version__
-from sentilab.errors import SentilabError
+from sentilab.errors import FetchError, SentilabError
+
+#: Exit codes, the same for every command (shown by ``sentilab --help``).
+EXIT_USER_ERROR = 2  # bad input, a bad option, a path sentilab may not write: fix the command
+EXIT_IO_ERROR = 3  # a download or the disk failed: retry, or free space / fix permissions
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_CODES = {
+    0: "success",
+    1: "a bug in sentilab (a traceback is printed: please report it)",
+    EXIT_USER_ERROR: "a mistake in the command or its input (the message says what to change)",
+    EXIT_IO_ERROR: "a download, the network or the disk failed (retry later, or fix space/permissions)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); outputs are left as they were before the command",
+}
 
 #: command name -> "module:attribute" of a click command or group.
 COMMANDS: dict[str, str] = {
@@ -51,10 +63,14 @@ class LazyGroup(click.Group):
             click.secho(f"error: {exc.message}", err=True, fg="red")
             if exc.hint:
                 click.echo(f"  {exc.hint}", err=True)
-            ctx.exit(2)
+            ctx.exit(EXIT_IO_ERROR if isinstance(exc, FetchError) else EXIT_USER_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
+        except OSError as exc:  # the disk or the system failed, not the user: no traceback, exit 3
+            where = f": {exc.filename}" if exc.filename else ""
+            click.secho(f"error: {exc.strerror or exc}{where}", err=True, fg="red")
+            ctx.exit(EXIT_IO_ERROR)
 
 
 @click.group(
@@ -74,6 +90,13 @@ def main() -> None:
       sentilab predict --model runs/bow "I can't stand this phone"
 
     Files are cached under $SENTILAB_HOME (default ~/.cache/sentilab).
+
+    \b
+    Exit codes:
+      0    success
+      2    a mistake in the command or its input (the message says what to change)
+      3    a download, the network or the disk failed (retry, or fix space/permissions)
+      130  interrupted (Ctrl-C); outputs are left as they were
     """
 
 
