@@ -36,6 +36,7 @@ import pandas as pd
 
 from sentilab.errors import DataError, ModelError, did_you_mean
 from sentilab.labels import SENTIMENTS, class_polarities, polarity
+from sentilab.progress import show_progress
 from sentilab.text.paragraphs import Paragraph, check_words, iter_paragraphs, split_paragraphs
 
 #: The order of label counts and shares (sentilab.labels.SENTIMENTS); importable here for the service.
@@ -505,7 +506,7 @@ def analyze_documents(
         total=len(frame),
         desc="scoring paragraphs",
         unit="doc",
-        disable=None if progress is None else not progress,
+        disable=not show_progress(progress),
     ) as bar:
         for doc_id, title, text in zip(ids, titles, text_values):
             reason = _why_skipped(text, doc_id, text_col)

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from sentilab.errors import DataError
+from sentilab.progress import show_progress
 from sentilab.text.normalize import Normalizer
 from sentilab.text.tokenize import get_tokenizer
 
@@ -379,7 +380,7 @@ def _count_tokens(texts, labels, classes, tokenize, normalize, progress):
         desc="tokenizing",
         unit=" texts",
         unit_scale=True,
-        disable=None if progress is None else not progress,
+        disable=not show_progress(progress),
         leave=False,
     )
     for row, text in enumerate(bar):

@@ -28,6 +28,7 @@ import numpy as np
 
 from sentilab.errors import ModelError
 from sentilab.labels import class_sentiments, polarity, sentiment_of_name
+from sentilab.progress import show_progress
 
 #: Texts per predict_proba call: large enough that batching overhead vanishes, small enough for a progress bar.
 DEFAULT_BATCH_SIZE = 4096
@@ -154,7 +155,9 @@ def predict(
     )
     distinct = list(unique)
     blocks = []
-    with tqdm(total=len(distinct), desc=desc, unit="text", disable=not progress, leave=False) as bar:
+    with tqdm(
+        total=len(distinct), desc=desc, unit="text", disable=not show_progress(progress), leave=False
+    ) as bar:
         for start in range(0, len(distinct), batch_size):
             chunk = distinct[start : start + batch_size]
             proba = np.asarray(model.predict_proba(chunk), dtype=np.float64)

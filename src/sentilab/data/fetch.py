@@ -33,6 +33,7 @@ from pathlib import Path
 from sentilab.data.registry import DatasetInfo, Source, Variant, get_dataset
 from sentilab.errors import FetchError
 from sentilab.paths import atomic_file, home
+from sentilab.progress import show_progress
 
 CHUNK = 1 << 20
 
@@ -143,7 +144,7 @@ def _download_url(url: str, target: Path, *, progress: bool = True) -> None:
                 unit="B",
                 unit_scale=True,
                 desc=f"downloading {target.name}",
-                disable=not progress,
+                disable=not show_progress(progress),
             ) as bar:
                 for block in iter(lambda: response.read(CHUNK), b""):
                     out.write(block)

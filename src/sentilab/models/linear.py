@@ -30,6 +30,7 @@ import numpy as np
 
 from sentilab.errors import ModelError
 from sentilab.models.base import STEP_LIST, TOKENIZER, Interval, Options, Satisfies, SentimentModel
+from sentilab.progress import show_progress
 from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
 from sentilab.text.tokenize import NEGATED, get_tokenizer, mark_negation
 
@@ -704,7 +705,11 @@ def _learn_vocabulary(texts, pipeline: TokenPipeline, lo: int, hi: int, *, min_d
     vocabulary: dict[str, int] = {SEP: 0}
     chunks = []
     progress = tqdm(
-        total=n_docs, unit="texts", desc="tokenizing", disable=n_docs < 200_000 or None, leave=False
+        total=n_docs,
+        unit="texts",
+        desc="tokenizing",
+        disable=n_docs < 200_000 or not show_progress(),
+        leave=False,
     )
     for start in range(0, n_docs, CHUNK * 5):
         flat = pipeline.flat(texts[start : start + CHUNK * 5])

@@ -40,6 +40,7 @@ import numpy as np
 
 from sentilab.errors import ModelError
 from sentilab.models.base import STEP_LIST, TOKENIZER, Interval, Options, SentimentModel
+from sentilab.progress import show_progress
 from sentilab.text.normalize import Normalizer
 from sentilab.text.tokenize import get_tokenizer
 from sentilab.text.vocab import UNK_ID, Vocabulary
@@ -170,7 +171,7 @@ def _train_one_epoch(loop: TrainingLoop, description: str, quiet: bool) -> tuple
         unit_scale=True,
         leave=False,
         file=sys.stderr,
-        disable=quiet,
+        disable=not show_progress(not quiet),
     )
     with bar:
         for batch in batches:
