@@ -146,3 +146,15 @@ def test_convention_speeches_from_the_registry(model_dir, tmp_path):
     groups = pd.read_csv(tmp_path / "out" / "groups.csv")
     assert set(groups["group_by"]) == {"speaker", "party"}
     assert set(groups.loc[groups["group_by"] == "party", "group"]) == {"democrat", "republican"}
+
+
+def test_analyze_json_puts_only_the_results_on_stdout(speeches_csv, model_dir, tmp_path):
+    import json
+
+    out = tmp_path / "out"
+    result = run(speeches_csv, "--model", model_dir, "--words", 5, "--out", out, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["report"] == str(out / "report.html") and "paragraphs" not in data
+    assert [row["paragraphs"] for row in data["groups"]] == [4, 2]
+    assert "most positive Ann" in result.stderr

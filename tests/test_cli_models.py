@@ -486,3 +486,60 @@ def test_train_on_a_file_without_labels_names_the_option_to_use(runner, tmp_path
     assert result.exit_code == 2
     assert "omit split" not in result.output and "--label-col" in result.stderr
     assert "the other columns are: stars_given" in result.stderr
+
+
+# ============================================================================ --json and --neutral-band
+def test_train_json_is_the_only_thing_on_stdout(runner, data3, tmp_path):
+    result = runner.invoke(
+        main, ["train", "--data", str(data3), "--set", "min_df=1", "--out", str(tmp_path / "m"), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["model_dir"] == str(tmp_path / "m") and summary["train_rows"] == 72
+    assert summary["validation"]["accuracy"] == 1.0 and summary["settings"] == {"min_df": 1}
+    assert "saved →" in result.stderr
+
+
+def test_benchmark_json_prints_one_matrix_per_model(runner, data3, tmp_path):
+    result = runner.invoke(
+        main,
+        [
+            "benchmark",
+            "--models",
+            "bow",
+            "--data",
+            str(data3),
+            "--set",
+            "min_df=1",
+            "--out",
+            str(tmp_path / "b"),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    [line] = result.stdout.splitlines()
+    matrix = json.loads(line)
+    assert matrix["model"] == "bow" and len(matrix["accuracy"]) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["train", "--data", "vader-tweets"], ["evaluate", "MODEL", "--data", "vader-tweets"]],
+    ids=["train", "evaluate"],
+)
+def test_neutral_band_reaches_the_labelling(runner, trained, monkeypatch, command):
+    """Ratings become labels when the data is loaded: the option must get there (the VADER sets' band)."""
+    import sentilab.data
+    from sentilab.errors import DataError
+
+    seen = []
+
+    def spy(name, **options):
+        seen.append(options.get("neutral_band"))
+        raise DataError("stop here")
+
+    monkeypatch.setattr(sentilab.data, "load_dataset", spy)
+    args = [str(trained) if part == "MODEL" else part for part in command]
+    result = runner.invoke(main, [*args, "--neutral-band", "1.5"])
+    assert result.exit_code == 2 and seen == [1.5]
+    assert runner.invoke(main, [*args, "--neutral-band", "-1"]).exit_code == 2  # refused by the option

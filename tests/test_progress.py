@@ -27,6 +27,8 @@ def test_a_verbose_fit_in_a_log_prints_lines_without_carriage_returns(monkeypatc
 
     from .conftest import SIX_LABELS, SIX_TEXTS
 
-    create_model("numpy-lstm", min_freq=1, epochs=2, validation_fraction=0.0, verbose=True).fit(SIX_TEXTS, SIX_LABELS)
+    create_model("numpy-lstm", min_freq=1, epochs=2, validation_fraction=0.0, verbose=True).fit(
+        SIX_TEXTS, SIX_LABELS
+    )
     err = capfd.readouterr().err
     assert "epoch 1/2" in err and "\r" not in err

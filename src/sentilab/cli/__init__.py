@@ -8,6 +8,7 @@ traceback for a user mistake — and the exit code says what kind of failure it 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -19,6 +20,7 @@ from sentilab.errors import FetchError, SentilabError
 EXIT_USER_ERROR = 2  # bad input, a bad option, a path sentilab may not write: fix the command
 EXIT_IO_ERROR = 3  # a download or the disk failed: retry, or free space / fix permissions
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
+EXIT_BROKEN_PIPE = 141  # the reader of stdout went away (128 + SIGPIPE, as shells report it)
 EXIT_CODES = {
     0: "success",
     1: "a bug in sentilab (a traceback is printed: please report it)",
@@ -67,6 +69,10 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # `sentilab data list | head`: the reader has all it wanted; say nothing
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the final flush at exit cannot fail again
+            ctx.exit(EXIT_BROKEN_PIPE)
         except OSError as exc:  # the disk or the system failed, not the user: no traceback, exit 3
             where = f": {exc.filename}" if exc.filename else ""
             click.secho(f"error: {exc.strerror or exc}{where}", err=True, fg="red")

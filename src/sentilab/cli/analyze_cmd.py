@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import time
 from pathlib import Path
@@ -152,7 +154,12 @@ def _slug(name: str) -> str:
     default=None,
     help="Output directory  [default: runs/analyze-DOCS]",
 )
-def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, batch_size, top, out):
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the per-document and per-group results as JSON on stdout."
+)
+def analyze(
+    docs, text_col, group_cols, id_col, model_dir, words, neutral_band, batch_size, top, out, as_json
+):
     """Paragraph-level sentiment of long documents (speeches, transcripts, reviews) in DOCS.
 
     DOCS is a CSV/TSV/JSONL/Parquet file with one document per row, a plain-text file (.txt, .md) that
@@ -202,8 +209,11 @@ def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, 
     report = write_output_dir(
         out, "analysis", lambda directory: write_documents_report(analysis, directory, top=top)
     )
+    if as_json:  # stdout holds only the JSON; the human summary below goes to stderr
+        click.echo(json.dumps({**analysis.to_dict(paragraphs=False), "report": str(report)}, default=str))
+    say = functools.partial(click.echo, err=as_json)
     n_docs, n_paragraphs = len(analysis.documents), len(analysis.paragraphs)
-    click.echo(
+    say(
         f"{n_docs:,} document{'s' * (n_docs != 1)} → {n_paragraphs:,} paragraph{'s' * (n_paragraphs != 1)} "
         f"(~{words} words) → {report}"
     )
@@ -212,14 +222,12 @@ def analyze(docs, text_col, group_cols, id_col, model_dir, words, neutral_band, 
             f"{row.document} ({row.reason})" for row in analysis.skipped.head(5).itertuples(index=False)
         )
         more = f" and {len(analysis.skipped) - 5:,} more" if len(analysis.skipped) > 5 else ""
-        click.echo(
-            f"skipped {len(analysis.skipped):,} document(s) without text: {listed}{more} (see skipped.csv)"
-        )
+        say(f"skipped {len(analysis.skipped):,} document(s) without text: {listed}{more} (see skipped.csv)")
     for column in analysis.group_cols:
         table = analysis.group_table(column)
         if len(table) > 1:
             best, worst = table.iloc[0], table.iloc[-1]
-            click.echo(
+            say(
                 f"{column}: most positive {best['group']} ({best['share_positive']:.0%} positive paragraphs), "
                 f"least {worst['group']} ({worst['share_positive']:.0%})"
             )

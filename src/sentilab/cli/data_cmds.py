@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import click
@@ -29,9 +30,37 @@ def data() -> None:
     """
 
 
+def _describe(info) -> dict:
+    """A dataset as plain JSON: what ``data list --json`` and ``data info --json`` print."""
+    return {
+        "name": info.name,
+        "description": info.description,
+        "license": info.license,
+        "task": info.task,
+        "labels": list(info.labels) if info.labels else None,
+        "rows": info.rows,
+        "splits": info.splits,
+        "source": info.source_summary,
+        "sources": [
+            [
+                {"file": filename, "from": source.describe(), "sha256": source.sha256}
+                for filename, source in v.files.items()
+            ]
+            for v in info.variants
+        ],
+        "cached": is_cached(info.name),
+        "cache": str(dataset_dir(info.name)),
+    }
+
+
 @data.command("list")
-def list_command() -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per dataset, one per line.")
+def list_command(as_json: bool) -> None:
     """Every dataset sentilab knows, its size, labels, source and whether it is cached."""
+    if as_json:
+        for info in list_datasets():
+            click.echo(json.dumps(_describe(info), ensure_ascii=False))
+        return
     rows = []
     for info in list_datasets():
         labels = "/".join(info.labels) if info.labels else info.task
@@ -46,9 +75,13 @@ def list_command() -> None:
 
 @data.command("info")
 @click.argument("name")
-def info_command(name: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print it as one JSON object.")
+def info_command(name: str, as_json: bool) -> None:
     """Everything about dataset NAME: description, license, labels, sources, cache."""
     info = get_dataset(name)
+    if as_json:
+        click.echo(json.dumps({**_describe(info), "notes": info.notes, "citation": info.citation}, indent=1))
+        return
     click.echo(f"{info.name}: {info.description}")
     click.echo(f"  license: {info.license}")
     click.echo(f"  labels:  {', '.join(info.labels) if info.labels else '(' + info.task + ')'}")

@@ -7,6 +7,7 @@ and :mod:`sentilab.defaults`; this module parses options, prints tables and writ
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import sys
 import warnings
@@ -97,6 +98,17 @@ def data_notes():
                     click.echo(f"note: {message}", err=True)
 
 
+def neutral_band_option(function):
+    """--neutral-band: where labels are made from ratings (the VADER sets' mean rating on -4..+4)."""
+    return click.option(
+        "--neutral-band",
+        type=click.FloatRange(min=0),
+        default=0.5,
+        show_default=True,
+        help="For datasets labelled by a rating (the vader-* sets, -4..+4): |rating| <= band is neutral.",
+    )(function)
+
+
 def data_options(function):
     function = click.option(
         "--label-col", help="Label column of a local file (default: label, sentiment, ...)."
@@ -166,6 +178,10 @@ def _show_default(value) -> str:
     help="The labels the data should hold (e.g. negative,positive); rows with any other label are an "
     "error. Without it, labels that mix numbers and names, or a rare one that looks like a typo, are.",
 )
+@neutral_band_option
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (progress stays on stderr)."
+)
 @click.option("--help-params", is_flag=True, help="List the model's settings with defaults and exit.")
 def train(
     data_spec,
@@ -178,6 +194,8 @@ def train(
     seed,
     binary,
     expected_labels,
+    neutral_band,
+    as_json,
     help_params,
 ):
     """Train a model on a dataset and save it (with its validation scores) to a directory.
@@ -207,10 +225,12 @@ def train(
     out = check_output_dir(out or Path("runs") / model_name, "model")  # before any work, never after
 
     name, _ = split_data_spec(data_spec)
+    say = functools.partial(click.echo, err=as_json)  # with --json, stdout holds only the JSON
     options = {
         "text_col": text_col,
         "label_col": label_col,
         "binary": binary,
+        "neutral_band": neutral_band,
         "check_labels": True,
         "labels": parse_labels(expected_labels),
     }
@@ -219,24 +239,34 @@ def train(
         valid_sample = None if sample is None else max(200, sample // 4)
         valid_ds = load_dataset(name, split="validation", sample=valid_sample, seed=seed, **options)
     counts = " / ".join(f"{k} {v:,}" for k, v in train_ds.report.class_counts.items())
-    click.echo(
-        f"data: {train_ds.name} → {len(train_ds):,} train / {len(valid_ds):,} validation texts ({counts})"
-    )
+    say(f"data: {train_ds.name} → {len(train_ds):,} train / {len(valid_ds):,} validation texts ({counts})")
     for line in train_ds.report.dropped_lines():
-        click.echo(f"  {line}")
+        say(f"  {line}")
     shown = ", ".join(f"{k}={v}" for k, v in overrides.items())
-    click.echo(f"model: {model_name}" + (f" ({shown})" if shown else " (defaults)"))
+    say(f"model: {model_name}" + (f" ({shown})" if shown else " (defaults)"))
     click.echo(f"training on {len(train_ds):,} texts (seed {seed}) ...", err=True)
     run = train_and_save(
         model_name, train_ds, validation=valid_ds, settings=overrides, random_state=seed, out=out
     )
     result = run.evaluation
-    click.echo(f"trained in {run.seconds:.1f} s")
-    click.echo(
+    say(f"trained in {run.seconds:.1f} s")
+    say(
         f"validation: accuracy {result.accuracy:.3f}  macro-F1 {result.macro_f1:.3f}  "
         f"macro-recall {result.macro_recall:.3f}  ECE {result.ece:.3f}"
     )
-    click.echo(f"saved → {out}")
+    say(f"saved → {out}")
+    if as_json:
+        summary = {
+            "model_dir": str(out),
+            "model": model_name,
+            "settings": run.meta["settings"],
+            "train_rows": len(train_ds),
+            "validation_rows": len(valid_ds),
+            "dropped": run.train.dropped,
+            "seconds": round(run.seconds, 3),
+            "validation": run.metrics.get("validation"),
+        }
+        click.echo(json.dumps(summary, indent=1, default=str))
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -257,8 +287,9 @@ def train(
     type=click.Path(path_type=Path),
     help="Write metrics.json, confusion.png, reliability.png, report.html.",
 )
+@neutral_band_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
-def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, out, as_json):
+def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, out, neutral_band, as_json):
     """Score a saved model (or `default`) on labelled data.
 
     \b
@@ -280,7 +311,15 @@ def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, ou
     if split is None and is_registry_name(name) and not data_spec.endswith(":all"):
         split = "test"
     with data_notes():
-        ds = load_dataset(name, split=split, sample=sample, seed=seed, text_col=text_col, label_col=label_col)
+        ds = load_dataset(
+            name,
+            split=split,
+            sample=sample,
+            seed=seed,
+            text_col=text_col,
+            label_col=label_col,
+            neutral_band=neutral_band,
+        )
     if not ds.labels:
         raise SentilabError(
             f"{name} has no labels to evaluate against", hint="name the label column with --label-col"
@@ -319,7 +358,9 @@ def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, ou
 @click.option("--sample", type=int, help="Cap each training set at N texts (stratified).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), default=Path("runs/benchmark"), show_default=True)
-def benchmark(model_names, data_names, settings, sample, seed, out):
+@neutral_band_option
+@click.option("--json", "as_json", is_flag=True, help="Print each model's matrix as one JSON line on stdout.")
+def benchmark(model_names, data_names, settings, sample, seed, out, neutral_band, as_json):
     """Cross-domain matrix: each model trained on every dataset (rows), tested on every one (columns).
 
     \b
@@ -328,6 +369,7 @@ def benchmark(model_names, data_names, settings, sample, seed, out):
     Example:
       sentilab benchmark --models bow,vader --data crowdflower-tweets,uci-yelp,uci-imdb
     """
+    from sentilab.data import load_dataset
     from sentilab.models import MODELS
     from sentilab.transfer import cross_domain
 
@@ -363,13 +405,17 @@ def benchmark(model_names, data_names, settings, sample, seed, out):
                 params=per_model[name],
                 sample=sample,
                 seed=seed,
+                load=functools.partial(load_dataset, neutral_band=neutral_band),
                 on_step=lambda line: click.echo(line, err=True),
             )
-        click.echo("\n".join(result.lines("accuracy")))
-        click.echo("")
+        if as_json:
+            click.echo(json.dumps(result.to_dict()))
+        else:
+            click.echo("\n".join(result.lines("accuracy")))
+            click.echo("")
         written.append((result, write_cross_domain_report(result, out)))
     write_benchmark_summary(written, out)
-    click.echo(f"wrote {out}/benchmark.json and one CSV/JSON/PNG per model")
+    click.echo(f"wrote {out}/benchmark.json and one CSV/JSON/PNG per model", err=as_json)
 
 
 # --------------------------------------------------------------------------- explain / top-words
