@@ -121,22 +121,22 @@ def test_top_words_filter_one_off_words_by_document_frequency():
     labels = ["positive"] * 7 + ["negative"] * 6
     model = BowModel(min_df=1, C=100).fit(texts, labels)
     everything = top_words(model, n=3, min_df=1)
-    assert "zqx7" in [w["feature"] for w in everything["toward positive"]]  # a one-off with a large weight
+    assert "zqx7" in [w["feature"] for w in everything["positive"]]  # a one-off with a large weight
     frequent = top_words(model, n=3, min_df=2)
-    assert list(frequent) == ["toward positive", "toward negative"]
+    assert list(frequent) == ["positive", "negative"]
     assert (
-        frequent["toward positive"][0]["feature"] == "good"
-        and frequent["toward negative"][0]["feature"] == "bad"
+        frequent["positive"][0]["feature"] == "good"
+        and frequent["negative"][0]["feature"] == "bad"
     )
     assert all(w["doc_freq"] >= 2 for rows in frequent.values() for w in rows)
-    weights = [w["weight"] for w in frequent["toward positive"]]
+    weights = [w["weight"] for w in frequent["positive"]]
     assert weights == sorted(weights, reverse=True)
 
 
 def test_top_words_for_three_classes_and_errors():
     model = BowModel(min_df=1).fit(THREE_TEXTS, THREE_LABELS)
-    assert list(top_words(model, n=2, min_df=1)) == ["toward negative", "toward neutral", "toward positive"]
-    assert list(top_words(model, n=2, min_df=1, target="neutral")) == ["toward neutral"]
+    assert list(top_words(model, n=2, min_df=1)) == ["negative", "neutral", "positive"]
+    assert list(top_words(model, n=2, min_df=1, target="neutral")) == ["neutral"]
     with pytest.raises(SentilabError, match="min_df=99.*most frequent occurs in"):
         top_words(model, min_df=99)
     with pytest.raises(SentilabError, match="need a linear model"):

@@ -471,7 +471,7 @@ def top_words(model_dir, count, min_df, target, as_json):
     for index, (title, rows) in enumerate(result.items()):
         if index:
             click.echo("")
-        click.echo(title)
+        click.echo(f"toward {title}")
         echo_table(
             [("  " + r["feature"], f"{r['weight']:+.3f}", f"{r['doc_freq']:,}") for r in rows],
             ("  n-gram", "weight", "docs"),
