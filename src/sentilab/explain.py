@@ -143,8 +143,8 @@ def occlusion(model, text: str, *, target: str | None = None) -> Explanation:
 def top_words(model, *, n: int = 15, min_df: int = 5, target: str | None = None) -> dict[str, Any]:
     """The n-grams with the largest weights of a linear model, among those in at least ``min_df`` documents.
 
-    ``{label: [...]}`` of the n-grams pushing toward each label. Two classes: ``{pos: [...], neg: [...]}`` (the weight toward one class is minus the
-    weight toward the other). More classes: the top ``n`` per class (or only ``target``). Each entry is
+    ``{label: [...]}``: the n-grams pushing toward each label. Two classes: the positive-side label first
+    (the weight toward one class is minus the weight toward the other). More classes: the top ``n`` per class (or only ``target``). Each entry is
     ``{"feature", "weight", "doc_freq"}``. Filtering by document frequency keeps one-off usernames and typos
     (which a lightly regularised model can weigh heavily) out of the list.
     """
