@@ -124,10 +124,7 @@ def test_top_words_filter_one_off_words_by_document_frequency():
     assert "zqx7" in [w["feature"] for w in everything["positive"]]  # a one-off with a large weight
     frequent = top_words(model, n=3, min_df=2)
     assert list(frequent) == ["positive", "negative"]
-    assert (
-        frequent["positive"][0]["feature"] == "good"
-        and frequent["negative"][0]["feature"] == "bad"
-    )
+    assert frequent["positive"][0]["feature"] == "good" and frequent["negative"][0]["feature"] == "bad"
     assert all(w["doc_freq"] >= 2 for rows in frequent.values() for w in rows)
     weights = [w["weight"] for w in frequent["positive"]]
     assert weights == sorted(weights, reverse=True)
