@@ -12,8 +12,13 @@ travels as its directory), ``pool`` (worker processes), ``runner`` (the resumabl
 
 from __future__ import annotations
 
-from sentilab.batch.columns import DEFAULT_PREFIX, OutputColumns
-from sentilab.batch.runner import DEFAULT_CHUNK_ROWS, ScoreSummary, score_file, work_dir_for
+from sentilab.errors import require
+
+# Without pyarrow: a one-line error naming the extra to install, not a traceback.
+require("pyarrow", "parquet", feature="batch scoring (predict --file --out)")
+
+from sentilab.batch.columns import DEFAULT_PREFIX, OutputColumns  # noqa: E402
+from sentilab.batch.runner import DEFAULT_CHUNK_ROWS, ScoreSummary, score_file, work_dir_for  # noqa: E402
 
 
 def score_with_dask(*args, **kwargs):
