@@ -22,7 +22,6 @@ from sentilab.batch import score_file, work_dir_for
 from sentilab.batch import writers as batch_writers
 from sentilab.data.formats import read_local_table
 from sentilab.errors import DataError, SentilabError
-from sentilab.labels import class_sentiments, polarity
 from sentilab.models import create_model, load_model
 from sentilab.paths import OutputPathError
 from tests.conftest import TRAIN_LABELS, TRAIN_TEXTS
@@ -90,22 +89,14 @@ def expected_frame(model_dir: Path, input_path: Path) -> pd.DataFrame:
     """The in-memory path: the whole file read at once, one prediction record per row."""
     model = load_model(model_dir)
     frame, _ = read_local_table(input_path)
-    texts = frame["text"].tolist()
-    keep = [isinstance(t, str) and bool(t.strip()) for t in texts]
-    records = iter(model.predict_records([t for t, k in zip(texts, keep) if k]))
+    records = model.predict_records(["" if t is None else t for t in frame["text"].tolist()])
     names = [str(c) for c in model.classes_]
-    sentiments = class_sentiments(model.classes_)
-    rows = []
-    for k in keep:
-        if not k:
-            rows.append([None] + [np.nan] * (2 + len(names)))
-            continue
-        record = next(records)
-        proba = np.array([[record["scores"][n] for n in names]])
-        rows.append(
-            [record["label"], record["score"], float(polarity(proba, sentiments)[0])]
-            + [record["scores"][n] for n in names]
-        )
+    rows = [
+        [r["label"], r["score"], r["polarity"], *(r["scores"][n] for n in names)]
+        if r["label"] is not None
+        else [None] + [np.nan] * (2 + len(names))
+        for r in records
+    ]
     added = ["sentilab_label", "sentilab_score", "sentilab_polarity"] + [f"sentilab_score_{n}" for n in names]
     return pd.concat([frame.reset_index(drop=True), pd.DataFrame(rows, columns=added)], axis=1)
 

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from sentilab.errors import DataError
 from sentilab.labels import class_sentiments, polarity
+from sentilab.records import is_blank
 
 DEFAULT_PREFIX = "sentilab_"
 
@@ -86,10 +87,11 @@ def score_texts(model, texts: list[str | None], columns: OutputColumns) -> tuple
     """``(arrays, n_empty)``: one arrow array per output column for ``texts``, in ``columns.names`` order.
 
     Texts that are None, empty or whitespace only get nulls and are not sent to the model (as in
-    :func:`sentilab.records.predict_records`).
+    :func:`sentilab.records.records_for_texts`); the other cells are those of
+    :func:`sentilab.records.records_from_proba`, computed for the whole column at once.
     """
     # keep[i]: row i holds something to judge; proba rows follow the kept texts, in order.
-    keep = np.fromiter((isinstance(t, str) and bool(t.strip()) for t in texts), dtype=bool, count=len(texts))
+    keep = np.fromiter((isinstance(t, str) and not is_blank(t) for t in texts), dtype=bool, count=len(texts))
     proba = model.predict_proba([t for t, k in zip(texts, keep) if k])  # (n_kept, n_classes)
     n, k = len(texts), len(columns.classes)
     full = np.full((n, k), np.nan)
