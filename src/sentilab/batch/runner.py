@@ -123,16 +123,20 @@ def score_file(
     done = _prepare_work_dir(work, job, resume=resume, say=say)
     summary = ScoreSummary(out=out, workers=workers, columns=columns.names)
     start = time.perf_counter()
-    shown = (progress is None or progress) and progress is not False
+    pool = None
+    if workers > 1:
+        from sentilab.batch.pool import ScoringPool
+
+        pool = ScoringPool(workers, source)  # before the progress bar's thread exists: see pool.py
     bar = Progress(
         total_rows=reader.total_rows,
         done_rows=sum(c["rows"] for c in done.values()),
         every_rows=progress_every,
-        enabled=shown,
+        enabled=progress is None or progress,
     )
     part_job = PartJob(str(work), column, columns, fmt)
     try:
-        schema, n_chunks = _run_chunks(reader, part_job, source, done, workers, bar, on_chunk)
+        schema, n_chunks = _run_chunks(reader, part_job, source, done, pool, bar, on_chunk)
     except SentilabError:
         bar.close()
         shutil.rmtree(work, ignore_errors=True)  # bad input: the same input would fail the same way
@@ -213,13 +217,11 @@ def _prepare_work_dir(work: Path, job: dict, *, resume: bool, say) -> dict[int, 
     return {}
 
 
-def _run_chunks(reader, part_job: PartJob, source, done, workers: int, bar: Progress, on_chunk):
-    """Score every chunk not in ``done``; returns ``(output schema, number of chunks)``."""
-    from sentilab.batch.pool import ScoringPool
-
+def _run_chunks(reader, part_job: PartJob, source, done, pool, bar: Progress, on_chunk):
+    """Score every chunk not in ``done`` (in ``pool``, or here when it is None); returns
+    ``(output schema, number of chunks)``."""
     schema = None
     n_chunks = 0
-    pool = ScoringPool(workers, source) if workers > 1 else None
     try:
         for chunk in reader.chunks():
             n_chunks = chunk.index + 1
