@@ -215,12 +215,36 @@ def test_an_existing_output_is_replaced_only_with_overwrite(tmp_path, model_dir)
     assert len(read_output(out)) == 20
 
 
-def test_a_header_only_file_gives_a_header_only_output(tmp_path, model_dir):
+def test_a_header_only_file_is_refused_and_nothing_is_written(tmp_path, model_dir):
     path = tmp_path / "in.csv"
     path.write_text("id,text\n")
-    summary = score_file(path, tmp_path / "out.csv", model=model_dir, progress=False)
-    assert summary.rows == 0
-    assert (tmp_path / "out.csv").read_text().splitlines()[0].startswith('"id","text","sentilab_label"')
+    with pytest.raises(DataError, match=r"in.csv has a header \(id, text\) but no rows"):
+        score_file(path, tmp_path / "out.csv", model=model_dir, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_undecodable_bytes_are_replaced_kept_and_counted(tmp_path, model_dir):
+    path = tmp_path / "in.csv"
+    path.write_bytes(b"id,text\n1,caf\xe9 is great\n2,I love it\n3,awful \xff\xfe day\n")
+    with pytest.warns(UserWarning, match="2 rows had bytes that are not valid UTF-8"):
+        summary = score_file(path, tmp_path / "out.csv", model=model_dir, chunk_rows=2, progress=False)
+    assert summary.undecodable == 2
+    assert read_output(tmp_path / "out.csv")["text"].tolist() == ["caf\ufffd is great", "I love it",
+                                                                  "awful \ufffd\ufffd day"]  # fmt: skip
+
+
+def test_a_csv_with_a_semicolon_header_is_read_as_such_and_a_parquet_named_csv_is_refused(
+    tmp_path, model_dir
+):
+    path = tmp_path / "in.csv"
+    path.write_text("id;text\n1;I love it, really\n2;awful\n")
+    with pytest.warns(UserWarning, match="semicolon-separated"):
+        score_file(path, tmp_path / "out.csv", model=model_dir, progress=False)
+    assert read_output(tmp_path / "out.csv")["text"].tolist() == ["I love it, really", "awful"]
+    fake = tmp_path / "fake.csv"
+    pq.write_table(pa.table({"text": ["a"]}), fake)
+    with pytest.raises(DataError, match="fake.csv is not text: it looks like a Parquet file"):
+        score_file(fake, tmp_path / "out2.csv", model=model_dir, progress=False)
 
 
 # ============================================================================ progress

@@ -27,7 +27,7 @@ from sentilab.batch.model_source import ModelSource, materialise, model_source
 from sentilab.batch.parts import part_name
 from sentilab.batch.progress import Progress
 from sentilab.batch.readers import input_format, open_table
-from sentilab.batch.runner import ScoreSummary, pick_text_column
+from sentilab.batch.runner import ScoreSummary, no_rows, pick_text_column
 from sentilab.batch.splits import Piece, csv_pieces, parquet_files, parquet_pieces
 from sentilab.batch.writers import OUTPUT_KIND, check_destination
 from sentilab.errors import DataError, SentilabError, require
@@ -186,7 +186,7 @@ def score_with_dask(
     columns.check_no_clash(reader.columns, path.name)
     header, pieces = _plan(path, kind, partition_rows, partition_bytes)
     if not pieces:
-        raise DataError(f"{path} has no rows to score")
+        raise no_rows(path.name, reader.columns)
     shipped = bool(scheduler) if ship_model is None else ship_model
     options = {
         "header": header,

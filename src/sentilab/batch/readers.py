@@ -13,9 +13,11 @@ way :func:`sentilab.data.formats.read_local_table` reads them.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import json
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,8 +74,19 @@ class TableReader:
     columns: list[str] = field(default_factory=list)
     total_rows: int | None = None
     whole: pa.Table | None = None
+    separator: str = ","
+    #: Rows holding U+FFFD, and how many bytes were not UTF-8, in the chunks read so far.
+    rows_with_replacement: int = 0
+    replaced_bytes: int = 0
+
+    @property
+    def undecodable_rows(self) -> int:
+        """Rows that had bytes that were not UTF-8 (counted as in :func:`sentilab.data.formats.read_table`:
+        once the file had any, every row holding U+FFFD)."""
+        return self.rows_with_replacement if self.replaced_bytes else 0
 
     def chunks(self) -> Iterator[Chunk]:
+        self.rows_with_replacement = self.replaced_bytes = 0
         batches = _BATCHES[self.kind](self)
         yield from _exact_chunks(batches, self.chunk_rows)
 
@@ -88,21 +101,70 @@ def open_table(path: str | os.PathLike, chunk_rows: int) -> TableReader:
     kind = input_format(path)
     reader = TableReader(path, kind, chunk_rows)
     if kind == "parquet":
-        pq = require("pyarrow.parquet", "parquet", feature="reading Parquet files")
-        metadata = pq.ParquetFile(path).metadata
-        reader.columns, reader.total_rows = list(metadata.schema.to_arrow_schema().names), metadata.num_rows
+        require("pyarrow.parquet", "parquet", feature="reading Parquet files")
+        reader.columns, reader.total_rows = _parquet_header(path)
     elif kind == "json":
-        reader.whole = _read_json_whole(path)  # JSON cannot be streamed: one array, read whole
+        from sentilab.data.formats import read_table
+
+        frame, reader.replaced_bytes = read_table(path)  # JSON cannot be streamed: one array, read whole
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        reader.whole = table.cast(_settled_schema(table.schema))
+        reader.rows_with_replacement = reader.replaced_bytes
         reader.columns, reader.total_rows = reader.whole.column_names, reader.whole.num_rows
     else:
+        _check_text_content(path, kind)
         reader.columns = _header(reader)
     return reader
 
 
 # ----------------------------------------------------------------------------- per format
 def _open_binary(path: Path):
+    """``(raw file, handle to read)``: gzip-compressed data (by its magic bytes) is decompressed."""
     raw = open(path, "rb")  # noqa: SIM115 - closed by the caller through the wrapper
-    return raw, (gzip.GzipFile(fileobj=raw) if path.suffix.lower() == ".gz" else raw)
+    compressed = raw.read(2) == _GZIP_MAGIC
+    raw.seek(0)
+    return raw, (gzip.GzipFile(fileobj=raw) if compressed else raw)
+
+
+def _check_text_content(path: Path, kind: str) -> None:
+    """A file named like text that holds something else (Parquet, zip, binary) is refused, as in
+    :func:`sentilab.data.formats.read_table`."""
+    from sentilab.data.formats import sniff_content
+
+    raw, handle = _open_binary(path)
+    with raw, handle:
+        try:
+            head = handle.read(4096)
+        except (OSError, EOFError) as exc:
+            raise DataError(f"{path.name} is damaged gzip-compressed data ({exc})") from None
+    what = sniff_content(head)
+    if what in ("a Parquet file", "a zip archive", "binary data", "gzip-compressed data"):
+        raise DataError(
+            f"{path.name} is not text: it looks like {what}",
+            hint=f"{kind.upper()} was expected from the name; rename the file to match what it holds "
+            "(e.g. .parquet)",
+        )
+    if what == "an empty file":
+        raise DataError(f"{path.name} is empty", hint="expected a header line and one row per text")
+
+
+def _parquet_header(path: Path) -> tuple[list[str], int]:
+    import pyarrow.parquet as pq
+
+    try:
+        metadata = pq.ParquetFile(path).metadata
+    except (pa.ArrowInvalid, OSError) as exc:
+        from sentilab.data.formats import sniff_content
+
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+        raise DataError(
+            f"{path.name} is not a Parquet file: it looks like {sniff_content(head)}"
+            if not head.startswith(b"PAR1")
+            else f"cannot read {path.name} as Parquet: {str(exc)[:150]}",
+            hint="rename the file to match what it holds (.csv, .tsv, .jsonl), or write it with to_parquet",
+        ) from None
+    return list(metadata.schema.to_arrow_schema().names), metadata.num_rows
 
 
 def _header(reader: TableReader) -> list[str]:
@@ -113,34 +175,70 @@ def _header(reader: TableReader) -> list[str]:
             for line in handle:
                 if line.strip():
                     try:
-                        return [str(k) for k in json.loads(line.decode("utf-8", errors="replace"))]
+                        return [
+                            str(k)
+                            for k in json.loads(line.decode("utf-8", errors="replace").lstrip("\ufeff"))
+                        ]
                     except (ValueError, AttributeError):
                         raise DataError(f"{reader.path}: the first line is not a JSON object") from None
             raise DataError(f"{reader.path} is empty: there is nothing to score")
+        first = handle.readline(1 << 20).decode("utf-8", errors="replace").lstrip("\ufeff")
+        reader.separator = _separator(reader, first)
+        handle.seek(0)
         try:
-            frame = pd.read_csv(
-                handle,
-                sep=_SEPARATOR[reader.kind],
-                dtype=str,
-                nrows=0,
-                encoding="utf-8",
-                encoding_errors="replace",
-            )
+            frame = pd.read_csv(handle, sep=reader.separator, dtype=str, nrows=0, encoding="utf-8",
+                                encoding_errors="replace")  # fmt: skip
         except pd.errors.EmptyDataError:
-            raise DataError(f"{reader.path} is empty: there is nothing to score") from None
+            raise DataError(
+                f"{reader.path.name} is empty", hint="expected a header line and one row per text"
+            ) from None
         except (ValueError, pd.errors.ParserError) as exc:
             raise DataError(f"cannot parse {reader.path}: {str(exc).splitlines()[0]}") from None
     return [str(c) for c in frame.columns]
 
 
-_SEPARATOR = {"csv": ",", "tsv": "\t"}
+def _separator(reader: TableReader, header: str) -> str:
+    """Tab for TSV; for a .csv, the separator its header uses (a tab- or semicolon-separated header is
+    read as such, with the same note :func:`sentilab.data.formats.read_table` gives)."""
+    if reader.kind == "tsv":
+        return "\t"
+    from sentilab.data.formats import DataWarning, _header_separator
+
+    found = _header_separator(header.rstrip("\r\n"))
+    if found in ("\t", ";"):
+        word = "tab" if found == "\t" else "semicolon"
+        warnings.warn(
+            f"{reader.path.name}: the header is {word}-separated although the name ends in .csv; "
+            f"read as {word}-separated",
+            DataWarning,
+            stacklevel=2,
+        )
+        return found
+    return ","
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _count_replacement(error: UnicodeDecodeError) -> tuple[str, int]:
+    """A codec error handler: replace like "replace" does, and count, so a run can report undecodable rows."""
+    _REPLACED[0] += error.end - error.start
+    return "\ufffd", error.end
+
+
+_REPLACED = [0]
+codecs.register_error("sentilab-count-replace", _count_replacement)
 
 
 def _pandas_chunks(reader: TableReader) -> Iterator[tuple[pd.DataFrame, float]]:
     """``(frame, fraction of the file's bytes read)`` per pandas chunk of ``chunk_rows`` rows."""
     raw, handle = _open_binary(reader.path)
     size = max(1, os.fstat(raw.fileno()).st_size)
-    options = {"encoding": "utf-8", "encoding_errors": "replace", "chunksize": reader.chunk_rows}
+    options = {
+        "encoding": "utf-8",
+        "encoding_errors": "sentilab-count-replace",
+        "chunksize": reader.chunk_rows,
+    }
     with raw, handle:
         try:
             if reader.kind == "jsonl":
@@ -149,14 +247,16 @@ def _pandas_chunks(reader: TableReader) -> Iterator[tuple[pd.DataFrame, float]]:
                 # Blank lines are rows too: in a one-column file they are empty texts, counted as such.
                 frames = pd.read_csv(
                     handle,
-                    sep=_SEPARATOR[reader.kind],
+                    sep=reader.separator,
                     dtype=str,
                     keep_default_na=False,
                     skip_blank_lines=False,
                     **options,
                 )
             with frames:
+                start = _REPLACED[0]
                 for frame in frames:
+                    reader.replaced_bytes = _REPLACED[0] - start  # decoded while parsing (this thread)
                     yield frame, min(1.0, raw.tell() / size)
         except (ValueError, pd.errors.ParserError) as exc:
             raise DataError(f"cannot parse {reader.path}: {str(exc).splitlines()[0]}") from None
@@ -175,7 +275,19 @@ def _text_batches(reader: TableReader) -> Iterator[tuple[pa.Table, float]]:
             schema = schema or _settled_schema(table.schema)
             table = _cast_or_explain(table, schema, reader.path, start)
         start += table.num_rows
+        reader.rows_with_replacement += _rows_with_replacement(table)
         yield table, fraction
+
+
+def _rows_with_replacement(table: pa.Table) -> int:
+    import pyarrow.compute as pc
+
+    hits = None
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            found = pc.fill_null(pc.match_substring(column, "\ufffd"), False)
+            hits = found if hits is None else pc.or_(hits, found)
+    return 0 if hits is None else int(pc.sum(hits).as_py() or 0)
 
 
 def _settled_schema(schema: pa.Schema) -> pa.Schema:
@@ -206,14 +318,6 @@ def _parquet_batches(reader: TableReader) -> Iterator[tuple[pa.Table, float]]:
     for batch in pq.ParquetFile(reader.path).iter_batches(batch_size=reader.chunk_rows):
         done += batch.num_rows
         yield pa.Table.from_batches([batch]), done / total
-
-
-def _read_json_whole(path: Path) -> pa.Table:
-    from sentilab.data.formats import read_local_table
-
-    frame, _ = read_local_table(path)
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    return table.cast(_settled_schema(table.schema))
 
 
 def _json_batches(reader: TableReader) -> Iterator[tuple[pa.Table, float]]:

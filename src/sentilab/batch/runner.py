@@ -27,6 +27,7 @@ from sentilab.batch.parts import PartJob, completed_parts, remove_leftovers
 from sentilab.batch.progress import Progress
 from sentilab.batch.readers import TableReader, open_table
 from sentilab.batch.writers import check_destination
+from sentilab.data.formats import warn_undecodable
 from sentilab.errors import DataError, SentilabError
 
 #: Rows per chunk: the unit of memory, of progress and of resuming (~1-2 s of work for the default model).
@@ -46,6 +47,8 @@ class ScoreSummary:
     form: str = "file"
     workers: int = 1
     columns: list[str] = field(default_factory=list)
+    #: Rows that had bytes that are not UTF-8 (kept, with U+FFFD; a DataWarning says so too).
+    undecodable: int = 0
 
     @property
     def rows_per_second(self) -> float:
@@ -151,12 +154,12 @@ def score_file(
         )
         raise
     bar.close()
-    if schema is None:  # no rows at all: the output still has every column
-        schema = pa.schema([pa.field(name, pa.string()) for name in reader.columns] + columns.fields())
+    warn_undecodable(reader.path.name, reader.undecodable_rows)
     counts = completed_parts(work, fmt)
     parts = [part_job.part_path(i) for i in range(n_chunks)]
     summary.rows = sum(counts[i]["rows"] for i in range(n_chunks))
     summary.empty = sum(counts[i]["empty"] for i in range(n_chunks))
+    summary.undecodable = reader.undecodable_rows
     summary.chunks, summary.resumed_chunks = n_chunks, len(done)
     summary.form = fmt.publish(parts, schema, summary.rows, out, work)
     shutil.rmtree(work)  # our own hidden sibling: only parts, counts and job.json (and a replaced output)
@@ -252,4 +255,16 @@ def _run_chunks(reader, part_job: PartJob, source, done, pool, bar: Progress, on
     finally:
         if pool is not None:
             pool.close()
+    if not n_chunks:
+        raise no_rows(reader.path.name, reader.columns)
     return schema, n_chunks
+
+
+def no_rows(name: str, columns: list[str]) -> DataError:
+    """The error for a table with a header and nothing under it (worded as the data room words it)."""
+    from sentilab.data.formats import describe_columns
+
+    return DataError(
+        f"{name} has a header ({describe_columns(columns) or '(none)'}) but no rows",
+        hint="add one row per text under the header (the first line is read as the column names)",
+    )
