@@ -339,3 +339,54 @@ def test_json_lines_whose_fields_change_type_are_a_clear_error(tmp_path, model_d
     with pytest.raises(DataError, match="changes type at rows 6-6"):
         score_file(path, tmp_path / "out.csv", model=model_dir, chunk_rows=5, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]  # nothing to resume: nothing kept
+
+
+# ============================================================================ the command
+def predict_cli(*args):
+    from click.testing import CliRunner
+
+    from sentilab.cli import main
+
+    return CliRunner().invoke(main, ["predict", *map(str, args)])
+
+
+def test_predict_out_refuses_a_wrong_suffix_or_misplaced_options_before_any_work(tmp_path):
+    path = write_input(tmp_path / "in.csv", n=10)
+    result = predict_cli("--file", path, "--out", tmp_path / "out.xlsx")  # no --model: nothing is trained
+    assert result.exit_code == 2 and "training" not in result.stderr
+    assert "error: --out " in result.stderr and "does not write .xlsx files" in result.stderr
+    assert "--workers needs --file and --out" in predict_cli("--workers", "2", "I love it").stderr
+    assert "give one of them" in predict_cli("--file", path, "--out", tmp_path / "o.csv", "--json").stderr
+    assert (
+        "--scheduler needs --engine dask"
+        in predict_cli("--file", path, "--out", tmp_path / "o.csv", "--scheduler", "tcp://127.0.0.1:1").stderr
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_predict_out_streams_resumes_and_names_a_clashing_column(tmp_path, model_dir):
+    path = write_input(tmp_path / "in.csv", n=120)
+    reference = tmp_path / "reference.parquet"
+    result = predict_cli("--model", model_dir, "--file", path, "--out", reference, "--chunk-rows", "25")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1].startswith(f"wrote 120 rows → {reference} in ")
+    assert "; 6 of 120 texts were empty and got no label" in result.stderr
+
+    def stop(index):
+        if index == 1:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "out.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        score_file(path, out, model=model_dir, chunk_rows=25, progress=False, on_chunk=stop, on_status=print)
+    again = predict_cli("--model", model_dir, "--file", path, "--out", out, "--chunk-rows", "25")
+    assert again.exit_code == 2 and "add --resume to continue it" in again.stderr
+    resumed = predict_cli(
+        "--model", model_dir, "--file", path, "--out", out, "--chunk-rows", "25", "--resume"
+    )
+    assert resumed.exit_code == 0, resumed.output
+    assert "resuming: 2 completed chunks" in resumed.stderr and "2 of 5 chunks came from" in resumed.stderr
+    assert pq.read_table(out).equals(pq.read_table(reference))
+    clash = predict_cli("--model", model_dir, "--file", reference, "--out", tmp_path / "twice.csv")
+    assert clash.exit_code == 2 and "already has a column named 'sentilab_label'" in clash.stderr
+    assert "--prefix" in clash.stderr

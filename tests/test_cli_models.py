@@ -301,14 +301,17 @@ def test_predict_file_to_csv(runner, trained, tmp_path):
     )
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
-    assert list(frame["id"]) == [1, 2, 3] and frame["predicted_label"].tolist()[::2] == [
+    assert list(frame["id"]) == [1, 2, 3] and frame["sentilab_label"].tolist()[::2] == [
         "positive",
         "negative",
     ]
-    assert (
-        pd.isna(frame["predicted_label"][1]) and "1 of 3 texts were empty and got no label" in result.stderr
-    )
-    assert {"score", "score_negative", "score_neutral", "score_positive"} <= set(frame.columns)
+    assert pd.isna(frame["sentilab_label"][1]) and "1 of 3 texts were empty and got no label" in result.stderr
+    assert {
+        "sentilab_score",
+        "sentilab_score_negative",
+        "sentilab_score_neutral",
+        "sentilab_score_positive",
+    } <= set(frame.columns)
     result = runner.invoke(
         main, ["predict", "--model", str(trained), "--file", str(path), "--text-col", "text"]
     )

@@ -63,8 +63,8 @@ class ScoreSummary:
         text += f", {self.workers} workers)" if self.workers > 1 else ")"
         if self.resumed_chunks:
             text += f"; {self.resumed_chunks:,} of {self.chunks:,} chunks came from the interrupted run"
-        if self.empty:
-            text += f"; {self.empty:,} rows had no text (empty cell) and got no prediction"
+        if self.empty:  # worded as predict words it for texts on the command line
+            text += f"; {self.empty:,} of {self.rows:,} texts were empty and got no label"
         return text
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from sentilab.cli.score import batch_options, check_batch_options, predict_file
 from sentilab.errors import SentilabError
 from sentilab.records import count_empty
 
@@ -498,10 +499,12 @@ def top_words(model_dir, count, min_df, target, as_json):
 @click.option("--json", "as_json", is_flag=True, help="JSON lines: {text, label, score, scores} per text.")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="With --file: write the file's rows plus predicted_label, score and one score_LABEL column each.",
+    type=click.Path(path_type=Path),
+    help="With --file: write the file's rows plus sentilab_label, sentilab_score, sentilab_polarity and one "
+    "sentilab_score_LABEL column each (.csv, .tsv, .jsonl or .parquet), streaming.",
 )
-def predict(texts, model_dir, file_path, text_col, as_json, out):
+@batch_options
+def predict(texts, model_dir, file_path, text_col, as_json, out, **batch):
     """Sentiment of each TEXT (use - to read lines from stdin), or of every row of --file.
 
     \b
@@ -510,6 +513,13 @@ def predict(texts, model_dir, file_path, text_col, as_json, out):
       sentilab predict --model runs/bow --file tweets.csv --text-col text --json
       cat lines.txt | sentilab predict -
     Without --model, sentilab's default model is used (trained on first use, then cached).
+
+    \b
+    Large files (--out): read, scored and written in chunks, so memory stays flat; every input row and
+    column is kept, in order:
+      sentilab predict --file tweets.csv --out scored.parquet --workers 2
+      sentilab predict --file tweets.csv --out scored.parquet --workers 2 --resume   # after Ctrl-C
+      sentilab predict --file big.parquet --out scored.parquet --engine dask --scheduler tcp://HOST:8786
     """
     texts = list(texts)
     if texts == ["-"]:
@@ -518,10 +528,13 @@ def predict(texts, model_dir, file_path, text_col, as_json, out):
         raise click.UsageError("--out needs --file (it writes the file's rows with predictions)")
     if file_path is not None and texts:
         raise click.UsageError("give texts or --file, not both")
-    frame = None
+    check_batch_options(out, as_json=as_json, **batch)
+    if out is not None:  # streaming, resumable, on all cores: sentilab.batch
+        with data_notes():
+            return predict_file(file_path, out, model_dir=model_dir, text_col=text_col, **batch)
     if file_path is not None:
         with data_notes():
-            frame, texts = _read_texts_file(file_path, text_col)
+            _frame, texts = _read_texts_file(file_path, text_col)
     elif text_col is not None:
         raise click.UsageError("--text-col needs --file")
     if not texts:
@@ -529,12 +542,10 @@ def predict(texts, model_dir, file_path, text_col, as_json, out):
     model = load_model_arg(model_dir) if model_dir else load_model_arg("default")
     # A missing cell is an empty text: no label, with the reason, counted (sentilab.records).
     records = model.predict_records(["" if text is None else text for text in texts])
-    if out is not None:
-        _write_predictions(frame, records, [str(c) for c in model.classes_], out)
     if as_json:
         for text, record in zip(texts, records):
             click.echo(json.dumps({"text": text, **record}, ensure_ascii=False))
-    elif out is None or len(texts) <= 50:
+    else:
         rows = [
             (
                 record["label"] or "-",
@@ -548,8 +559,6 @@ def predict(texts, model_dir, file_path, text_col, as_json, out):
     empty = count_empty(records)
     if empty:
         click.echo(f"{empty:,} of {len(texts):,} texts were empty and got no label", err=True)
-    if out is not None:
-        click.echo(f"wrote {len(texts):,} predictions → {out}", err=True)
 
 
 def _read_texts_file(path: Path, text_col: str | None):
@@ -572,19 +581,3 @@ def _read_texts_file(path: Path, text_col: str | None):
         for v in values.tolist()
     ]
     return frame, texts
-
-
-def _write_predictions(frame, records, labels: list[str], out: Path) -> None:
-    from sentilab.paths import atomic_file
-
-    frame = frame.copy()
-    frame["predicted_label"] = [r["label"] for r in records]
-    frame["score"] = [r["score"] for r in records]
-    for label in labels:
-        frame[f"score_{label}"] = [r["scores"][label] if r["scores"] else None for r in records]
-    suffix = out.suffix.lower()
-    with atomic_file(out, "w") as handle:
-        if suffix in (".jsonl", ".ndjson"):
-            frame.to_json(handle, orient="records", lines=True, force_ascii=False)
-        else:
-            frame.to_csv(handle, index=False, sep="\t" if suffix in (".tsv", ".tab") else ",")
