@@ -83,3 +83,20 @@ def test_csv_pieces_start_on_record_boundaries_and_count_their_rows(tmp_path, mo
         texts += frame["text"].tolist()
     whole = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
     assert texts == whole["text"].tolist() and len(texts) == 121
+
+
+def test_predict_engine_dask_from_the_command_line(tmp_path, model_dir):  # noqa: F811
+    from click.testing import CliRunner
+
+    from sentilab.cli import main
+
+    path = write_input(tmp_path / "in.csv", n=300, seed=2)
+    reference, out = tmp_path / "reference.parquet", tmp_path / "out.parquet"
+    score_file(path, reference, model=model_dir, progress=False)
+    args = ["predict", "--model", str(model_dir), "--file", str(path), "--out", str(out)]
+    result = CliRunner().invoke(main, [*args, "--engine", "dask", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert f"wrote 300 rows → a Parquet dataset directory {out} in" in result.stderr
+    assert_same_output(pd.read_parquet(out).reset_index(drop=True), pd.read_parquet(reference))
+    again = CliRunner().invoke(main, [*args, "--engine", "dask", "--resume"])
+    assert again.exit_code == 2 and "--resume works with the local engine" in again.stderr

@@ -211,7 +211,7 @@ def score_with_dask(
         client.close()
         if cluster is not None:
             cluster.close()
-    summary.rows = sum(p.rows for p in pieces)
+    summary.rows = summary.rows_this_run = sum(p.rows for p in pieces)
     summary.chunks = len(pieces)
     summary.seconds = time.perf_counter() - start
     return summary

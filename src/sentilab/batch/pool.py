@@ -13,6 +13,7 @@ not survive a fork) or fork is not available, they are spawned: a fresh interpre
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,6 +29,8 @@ _SOURCE: ModelSource | None = None
 def _start_worker(source: ModelSource) -> None:
     global _SOURCE
     _SOURCE = source
+    # Ctrl-C is the parent's to handle: it stops queueing, lets running chunks finish and keeps them.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _LOADED.clear()  # a forked worker inherits the parent's model: load the saved one, as spawn and dask do
     source.load()  # once per process, before the first chunk arrives
 

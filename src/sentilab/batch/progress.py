@@ -79,6 +79,9 @@ class Progress:
 
     def close(self) -> None:
         if self._bar is not None:
+            if self.total_rows is None:  # the estimate from bytes read becomes the count
+                self._bar.total = self.rows
+                self._bar.refresh()
             self._bar.close()
             self._bar = None
 

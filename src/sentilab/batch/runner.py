@@ -50,9 +50,13 @@ class ScoreSummary:
     #: Rows that had bytes that are not UTF-8 (kept, with U+FFFD; a DataWarning says so too).
     undecodable: int = 0
 
+    #: Rows scored by this run (the others came from the interrupted run it resumed).
+    rows_this_run: int = 0
+
     @property
     def rows_per_second(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else float("nan")
+        """This run's speed: the rows it scored over its time."""
+        return self.rows_this_run / self.seconds if self.seconds > 0 else float("nan")
 
     def line(self) -> str:
         what = "a Parquet dataset directory" if self.form == "directory" else str(self.out)
@@ -160,6 +164,7 @@ def score_file(
     summary.rows = sum(counts[i]["rows"] for i in range(n_chunks))
     summary.empty = sum(counts[i]["empty"] for i in range(n_chunks))
     summary.undecodable = reader.undecodable_rows
+    summary.rows_this_run = summary.rows - sum(c["rows"] for c in done.values())
     summary.chunks, summary.resumed_chunks = n_chunks, len(done)
     summary.form = fmt.publish(parts, schema, summary.rows, out, work)
     shutil.rmtree(work)  # our own hidden sibling: only parts, counts and job.json (and a replaced output)

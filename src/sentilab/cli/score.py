@@ -7,13 +7,14 @@ A thin layer over :mod:`sentilab.batch`: the options that only make sense with `
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
 
 #: Options of :func:`batch_options` and their defaults: given without --out, they are a usage error.
 BATCH_DEFAULTS = {
-    "workers": 1,
+    "workers": None,
     "engine": "local",
     "scheduler": None,
     "resume": False,
@@ -27,8 +28,9 @@ def batch_options(function):
     """The ``--out`` options of ``predict``, as one decorator."""
     options = [
         click.option(
-            "--workers", type=click.IntRange(min=1), default=1, show_default=True,
-            help="With --out: score in N processes (each loads the model once), or N local dask workers.",
+            "--workers", type=click.IntRange(min=1),
+            help="With --out: score in N processes, each loading the model once [default: 1; with --engine "
+            "dask and no --scheduler: a local cluster of one worker per core].",
         ),
         click.option(
             "--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -86,14 +88,13 @@ def predict_file(file_path: Path, out: Path, *, model_dir: str | None, text_col:
     common = {"model": model_dir, "text_column": text_col, "overwrite": batch["overwrite"]}
     common.update(prefix=batch["prefix"], on_status=status)
     if batch["engine"] == "dask":
-        summary = score_with_dask(
-            file_path, out, workers=batch["workers"], scheduler=batch["scheduler"], **common
-        )
+        workers = batch["workers"] or os.cpu_count() or 1
+        summary = score_with_dask(file_path, out, workers=workers, scheduler=batch["scheduler"], **common)
     else:
         summary = score_file(
             file_path,
             out,
-            workers=batch["workers"],
+            workers=batch["workers"] or 1,
             resume=batch["resume"],
             chunk_rows=batch["chunk_rows"],
             **common,
