@@ -100,3 +100,11 @@ def test_predict_engine_dask_from_the_command_line(tmp_path, model_dir):  # noqa
     assert_same_output(pd.read_parquet(out).reset_index(drop=True), pd.read_parquet(reference))
     again = CliRunner().invoke(main, [*args, "--engine", "dask", "--resume"])
     assert again.exit_code == 2 and "--resume works with the local engine" in again.stderr
+    # the single-file output becomes a dataset directory, only when told to overwrite it
+    args[-1] = str(reference)
+    refused = CliRunner().invoke(main, [*args, "--engine", "dask", "--workers", "1"])
+    assert refused.exit_code == 2 and "already exists" in refused.stderr and reference.is_file()
+    replaced = CliRunner().invoke(main, [*args, "--engine", "dask", "--workers", "1", "--overwrite"])
+    assert replaced.exit_code == 0, replaced.output
+    assert reference.is_dir() and pd.read_parquet(reference).equals(pd.read_parquet(out))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "out.parquet", "reference.parquet"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from sentilab.batch.progress import Progress
 from sentilab.batch.readers import input_format, open_table
 from sentilab.batch.runner import ScoreSummary, no_rows, pick_text_column
 from sentilab.batch.splits import Piece, csv_pieces, parquet_files, parquet_pieces
-from sentilab.batch.writers import OUTPUT_KIND, check_destination
+from sentilab.batch.writers import OUTPUT_KIND, check_destination, old_output_set_aside
 from sentilab.errors import DataError, SentilabError, require
 
 #: The index column that numbers the input rows from 0; the output is in this order.
@@ -205,7 +206,13 @@ def score_with_dask(
             )
         summary.workers = len(client.scheduler_info().get("workers", {})) or workers
         meta = _score_meta(empty_input, loaded, column, columns)
-        with output_dir(out, OUTPUT_KIND) as tmp:
+        # A Parquet file there (a previous single-file output, replaced with overwrite) is set aside first.
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with (
+            tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.", suffix=".old") as holder,
+            old_output_set_aside(out, Path(holder), keep_if=out.is_dir()),
+            output_dir(out, OUTPUT_KIND) as tmp,
+        ):
             _write(client, pieces, options, meta, tmp, progress, progress_every)
     finally:
         client.close()

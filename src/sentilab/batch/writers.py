@@ -65,7 +65,7 @@ class OutputFormat:
     def publish(self, parts: Sequence[Path], schema: pa.Schema, rows: int, out: Path, work: Path) -> str:
         """Publish ``parts`` (in order) at ``out``; returns ``"file"`` or ``"directory"``."""
         as_directory = self.kind == "parquet" and (rows > SINGLE_FILE_ROWS or out.is_dir())
-        with _old_output_set_aside(out, work, keep_if=out.is_dir() if as_directory else out.is_file()):
+        with old_output_set_aside(out, work, keep_if=out.is_dir() if as_directory else out.is_file()):
             if as_directory:
                 publish_directory(parts, out)
                 return "directory"
@@ -144,7 +144,7 @@ def publish_directory(parts: Sequence[Path], out: Path) -> None:
 
 
 @contextlib.contextmanager
-def _old_output_set_aside(out: Path, work: Path, *, keep_if: bool):
+def old_output_set_aside(out: Path, work: Path, *, keep_if: bool):
     """Replacing a Parquet file by a dataset directory (or back) cannot be one rename: move the old output
     into the work directory first, and put it back if publishing fails. ``keep_if``: same form, nothing
     to do (the publish step replaces it in place)."""

@@ -492,8 +492,8 @@ def top_words(model_dir, count, min_df, target, as_json):
 @click.option(
     "--file",
     "file_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Predict every row of a CSV/TSV/JSONL/Parquet file.",
+    type=click.Path(path_type=Path),
+    help="Predict every row of a CSV/TSV/JSONL/Parquet file (--engine dask: or a directory of Parquet files).",
 )
 @click.option("--text-col", help="The text column of --file (default: text, review, tweet, ...).")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines: {text, label, score, scores} per text.")
@@ -567,6 +567,10 @@ def _read_texts_file(path: Path, text_col: str | None):
 
     from sentilab.data.formats import TEXT_COLUMNS, no_text_column, pick_column, read_table, warn_undecodable
 
+    if path.is_dir():
+        raise SentilabError(
+            f"{path} is a directory", hint="give a file (--engine dask reads a Parquet directory)"
+        )
     if not path.is_file():
         raise SentilabError(f"file {path} does not exist")
     frame, undecodable = read_table(path)
