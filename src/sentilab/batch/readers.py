@@ -17,7 +17,6 @@ import codecs
 import gzip
 import json
 import os
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,19 +206,9 @@ def _separator(reader: TableReader, header: str) -> str:
     read as such, with the same note :func:`sentilab.data.formats.read_table` gives)."""
     if reader.kind == "tsv":
         return "\t"
-    from sentilab.data.formats import DataWarning, _header_separator
+    from sentilab.data.formats import csv_separator
 
-    found = _header_separator(header.rstrip("\r\n"))
-    if found in ("\t", ";"):
-        word = "tab" if found == "\t" else "semicolon"
-        warnings.warn(
-            f"{reader.path.name}: the header is {word}-separated although the name ends in .csv; "
-            f"read as {word}-separated",
-            DataWarning,
-            stacklevel=2,
-        )
-        return found
-    return ","
+    return csv_separator(reader.path.name, header)
 
 
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -341,19 +341,25 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
 _FIELDS_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
+def csv_separator(name: str, header: str, *, stacklevel: int = 3) -> str:
+    """The separator of a file named .csv: a comma, unless its header line is tab- or semicolon-separated
+    (then that one, with a one-line note saying so)."""
+    found = _header_separator(header.rstrip("\r\n"))
+    if found not in ("\t", ";"):
+        return ","
+    word = "tab" if found == "\t" else "semicolon"
+    warnings.warn(
+        f"{name}: the header is {word}-separated although the name ends in .csv; read as {word}-separated",
+        DataWarning,
+        stacklevel=stacklevel,
+    )
+    return found
+
+
 def _read_delimited(text: str, name: str, suffix: str) -> pd.DataFrame:
     separator = "\t" if suffix in (".tsv", ".tab", ".txt") else ","
     if suffix == ".csv":
-        found = _header_separator(text[:65536].split("\n", 1)[0])
-        if found in ("\t", ";"):
-            word = "tab" if found == "\t" else "semicolon"
-            warnings.warn(
-                f"{name}: the header is {word}-separated although the name ends in .csv; "
-                f"read as {word}-separated",
-                DataWarning,
-                stacklevel=4,
-            )
-            separator = found
+        separator = csv_separator(name, text[:65536].split("\n", 1)[0], stacklevel=4)
     try:
         if separator == "\t":
             return pd.read_csv(
