@@ -22,6 +22,14 @@ Examples:
 Writes DIR/report.html (self-contained: every document's paragraphs shaded by score, the most positive
 and most negative paragraphs per group, charts), paragraphs.csv, documents.csv, groups.csv, skipped.csv
 and the PNG charts.
+
+\b
+With --engine dask (a large table, CSV/TSV/Parquet, on a local or a running dask cluster): DIR holds
+paragraphs/ (partitioned Parquet, one row per paragraph, indexed by the document's input row
+sentilab_row), documents.csv, groups.csv and summary.json; no HTML report (a page of millions of
+paragraphs is not readable; open the tables instead).
+  sentilab analyze speeches.parquet --text-col speech --engine dask --workers 8 --out runs/speeches
+  sentilab analyze speeches.csv --engine dask --scheduler tcp://10.0.0.5:8786 --out /shared/runs/speeches
 """
 
 #: File endings read as one plain-text document (the whole file), not as a table.
@@ -157,8 +165,41 @@ def _slug(name: str) -> str:
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the per-document and per-group results as JSON on stdout."
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: in memory in this process, with the HTML report; dask: a large table on a dask cluster (paragraphs as "
+    "partitioned Parquet, documents.csv, groups.csv, summary.json; no HTML report).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --engine dask and no --scheduler: worker processes of the local cluster  [default: one per core]",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    default=None,
+    help="With --engine dask: a running dask scheduler  [default: start a local cluster]",
+)
 def analyze(
-    docs, text_col, group_cols, id_col, model_dir, words, neutral_band, batch_size, top, out, as_json
+    docs,
+    text_col,
+    group_cols,
+    id_col,
+    model_dir,
+    words,
+    neutral_band,
+    batch_size,
+    top,
+    out,
+    as_json,
+    engine,
+    workers,
+    scheduler,
 ):
     """Paragraph-level sentiment of long documents (speeches, transcripts, reviews) in DOCS.
 
@@ -174,6 +215,12 @@ def analyze(
     most probable class, and an exact tie counts as neutral. Documents with empty text are skipped and
     listed.
     """
+    if engine == "dask":
+        settings = {"text_col": text_col, "group_cols": group_cols, "id_col": id_col, "words": words}
+        settings.update(neutral_band=neutral_band, batch_size=batch_size, top=top, as_json=as_json)
+        return _analyze_with_dask(docs, model_dir, out, workers, scheduler, **settings)
+    if workers is not None or scheduler is not None:
+        raise click.UsageError("--workers and --scheduler need --engine dask")
     from sentilab.documents import analyze_documents
     from sentilab.paths import check_output_dir, write_output_dir
     from sentilab.reports.documents import write_documents_report
@@ -231,4 +278,52 @@ def analyze(
                 f"{column}: most positive {best['group']} ({best['share_positive']:.0%} positive paragraphs), "
                 f"least {worst['group']} ({worst['share_positive']:.0%})"
             )
+    click.echo(f"done in {time.perf_counter() - started:.1f} s", err=True)
+
+
+def _analyze_with_dask(docs, model_dir, out, workers, scheduler, *, top, as_json, group_cols, **settings):
+    """``analyze --engine dask``: DOCS must be a CSV/TSV/Parquet table (file or Parquet directory)."""
+    import os
+
+    from sentilab.batch.analyze_dask import analyze_with_dask
+    from sentilab.batch.dask_engine import ROW_INDEX
+    from sentilab.paths import check_output_dir
+
+    started = time.perf_counter()
+    if top is not None:
+        raise click.UsageError("--top sets the HTML report, which --engine dask does not write")
+    if workers is not None and scheduler is not None:
+        raise click.UsageError("--workers sets the size of a local cluster; leave it out with --scheduler")
+    path = Path(docs).expanduser()
+    if not path.exists() or path.suffix.lower() in PLAIN_TEXT_SUFFIXES:
+        raise DataError(
+            f"--engine dask analyses a CSV, TSV or Parquet table (a file or a Parquet directory); "
+            f"{docs} is {'a plain-text file' if path.exists() else 'not a file or directory here'}",
+            hint="use the default engine for a dataset name or a single text document",
+        )
+    out = out if out is not None else Path("runs") / f"analyze-{_slug(docs)}"
+    check_output_dir(out, "analysis")  # before any work
+    if not group_cols:
+        from sentilab.batch.dask_engine import _input_columns
+        from sentilab.batch.readers import input_format
+
+        columns = _input_columns(path, "parquet" if path.is_dir() else input_format(path))[0].columns
+        group_cols = tuple(c for c in DEFAULT_GROUP_COLUMNS if c in columns and c != settings["text_col"])
+    result = analyze_with_dask(
+        path,
+        out,
+        model=model_dir,
+        group_cols=group_cols,
+        workers=workers or os.cpu_count() or 1,
+        scheduler=scheduler,
+        on_status=lambda line: click.echo(line, err=True),
+        **settings,
+    )
+    if as_json:
+        click.echo(json.dumps({**result.to_dict(), "out": str(result.out)}, default=str))
+    click.echo(
+        f"{result.source}: {result.summary()} on {result.workers} dask worker{'s' * (result.workers != 1)} "
+        f"→ {result.out} (paragraphs/ indexed by {ROW_INDEX}, documents.csv, groups.csv)",
+        err=as_json,
+    )
     click.echo(f"done in {time.perf_counter() - started:.1f} s", err=True)
