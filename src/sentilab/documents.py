@@ -75,7 +75,7 @@ def document_label(shares: dict[str, float], mean_score: float) -> str:
     return "positive" if mean_score > 0 else "negative" if mean_score < 0 else "neutral"
 
 
-def _check_band(neutral_band: float) -> float:
+def check_neutral_band(neutral_band: float) -> float:
     if not isinstance(neutral_band, (int, float)) or not 0 <= neutral_band < 1 or math.isnan(neutral_band):
         raise DataError(
             f"neutral_band must be a number from 0 (no band) up to but not including 1, got {neutral_band!r}"
@@ -83,7 +83,7 @@ def _check_band(neutral_band: float) -> float:
     return float(neutral_band)
 
 
-def _check_batch_size(batch_size: int) -> int:
+def check_batch_size(batch_size: int) -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise DataError(f"batch_size must be a positive whole number, got {batch_size!r}")
     return batch_size
@@ -99,7 +99,7 @@ def _predict(model, texts: list[str]) -> np.ndarray:
     return proba
 
 
-def _model_classes(model) -> list[str]:
+def model_classes(model) -> list[str]:
     if not hasattr(model, "predict_proba"):
         raise ModelError(f"expected a sentiment model with predict_proba, got {type(model).__name__}")
     if not hasattr(model, "classes_"):
@@ -123,9 +123,9 @@ def score_paragraphs(
     paragraphs: Iterable[Paragraph], model, *, batch_size: int = 64, neutral_band: float = 0.0
 ) -> Iterator[ScoredParagraph]:
     """Score paragraphs lazily, ``batch_size`` at a time: memory holds one batch, whatever the input size."""
-    classes = _model_classes(model)
+    classes = model_classes(model)
     polarities = class_polarities(model.classes_)
-    batch_size, neutral_band = _check_batch_size(batch_size), _check_band(neutral_band)
+    batch_size, neutral_band = check_batch_size(batch_size), check_neutral_band(neutral_band)
     batch: list[Paragraph] = []
 
     def flush() -> Iterator[ScoredParagraph]:
@@ -273,7 +273,7 @@ class DocumentAnalysis:
         key = "document" if group_by is None else group_by
         if group_by is not None:
             self.group_table(group_by)  # validates the name
-        frame = self.paragraphs.assign(group=self.paragraphs[key].map(_group_value))
+        frame = self.paragraphs.assign(group=self.paragraphs[key].map(group_value))
         parts = []
         for which, ascending in (("most positive", False), ("most negative", True)):
             # A stable sort keeps document order among equal scores; head(top) per group keeps the extremes.
@@ -298,7 +298,7 @@ def json_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{str(k): (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()} for row in rows]
 
 
-def _group_value(value: Any) -> str:
+def group_value(value: Any) -> str:
     """Group values as shown in tables: missing or blank values become "(missing)", never dropped."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return MISSING_GROUP
@@ -346,7 +346,7 @@ def _as_frame(docs, text_col: str) -> tuple[pd.DataFrame, str]:
     return pd.DataFrame({text_col: texts}), "the documents"
 
 
-def _check_columns(
+def check_columns(
     frame: pd.DataFrame, source: str, text_col: str, group_cols: list[str], id_col: str | None
 ) -> None:
     """Every named column exists, the text column is not a group column, and there are rows."""
@@ -383,9 +383,9 @@ def _group_tables(paragraphs: pd.DataFrame, documents: pd.DataFrame, group_cols:
     """The ``groups`` table: one row per (grouping column, value), most positive share first per column."""
     group_tables = []
     for column in group_cols:
-        keyed = paragraphs.assign(_group=paragraphs[column].map(_group_value))
+        keyed = paragraphs.assign(_group=paragraphs[column].map(group_value))
         table = _shares(keyed, "_group").rename(columns={"_group": "group"})
-        doc_counts = documents.assign(_group=documents[column].map(_group_value)).groupby("_group").size()
+        doc_counts = documents.assign(_group=documents[column].map(group_value)).groupby("_group").size()
         table.insert(1, "documents", table["group"].map(doc_counts).astype(int))
         table.insert(0, "group_by", column)
         table = table.sort_values(
@@ -488,10 +488,10 @@ def analyze_documents(
     frame, default_source = _as_frame(docs, text_col)
     source = source or default_source
     group_cols = [group_cols] if isinstance(group_cols, str) else list(group_cols)
-    _check_columns(frame, source, text_col, group_cols, id_col)
+    check_columns(frame, source, text_col, group_cols, id_col)
     words = check_words(words)
-    neutral_band, batch_size = _check_band(neutral_band), _check_batch_size(batch_size)
-    classes = _model_classes(model)
+    neutral_band, batch_size = check_neutral_band(neutral_band), check_batch_size(batch_size)
+    classes = model_classes(model)
     polarities = class_polarities(model.classes_)
     ids = _document_ids(frame, id_col)
     titles = _titles(frame, ids, id_col, group_cols)
@@ -509,7 +509,7 @@ def analyze_documents(
         disable=not show_progress(progress),
     ) as bar:
         for doc_id, title, text in zip(ids, titles, text_values):
-            reason = _why_skipped(text, doc_id, text_col)
+            reason = why_skipped(text, doc_id, text_col)
             if reason:
                 skipped_rows.append({"document": doc_id, "title": title, "reason": reason})
                 bar.update(1)
@@ -561,7 +561,7 @@ def analyze_documents(
     )
 
 
-def _why_skipped(text: Any, doc_id: Any, text_col: str) -> str:
+def why_skipped(text: Any, doc_id: Any, text_col: str) -> str:
     """ "" for a usable text, else why the document is skipped; non-text values are an error."""
     if text is None or text is pd.NA or (isinstance(text, float) and math.isnan(text)):
         return "missing text"
@@ -580,6 +580,6 @@ def _titles(frame: pd.DataFrame, ids: list, id_col: str | None, group_cols: list
     if id_col is not None:
         return [str(i) for i in ids]
     if group_cols:
-        values = zip(*(frame[c].map(_group_value).tolist() for c in group_cols))
+        values = zip(*(frame[c].map(group_value).tolist() for c in group_cols))
         return [" · ".join(v) for v in values]
     return [f"document {i}" for i in ids]

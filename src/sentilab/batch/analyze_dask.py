@@ -28,12 +28,12 @@ from sentilab.batch.dask_engine import (
     PARTITION_BYTES,
     PARTITION_ROWS,
     ROW_INDEX,
-    _connect,
-    _input_columns,
-    _local_source,
-    _ModelPlugin,
-    _plan,
-    _read_piece,
+    ModelPlugin,
+    connect_cluster,
+    input_columns,
+    local_model_source,
+    plan_partitions,
+    read_piece,
 )
 from sentilab.batch.model_source import ModelSource, model_source
 from sentilab.batch.parts import part_name
@@ -44,13 +44,13 @@ from sentilab.documents import (
     POLARITIES,
     SCORE_DEFINITION,
     SHARE_COLUMNS,
-    _check_band,
-    _check_batch_size,
-    _check_columns,
-    _group_value,
-    _model_classes,
-    _why_skipped,
+    check_batch_size,
+    check_columns,
+    check_neutral_band,
+    group_value,
+    model_classes,
     score_paragraphs,
+    why_skipped,
 )
 from sentilab.errors import DataError, require
 from sentilab.text.paragraphs import check_words, split_paragraphs
@@ -122,7 +122,7 @@ def paragraph_rows(frame: pd.DataFrame, rows: np.ndarray, model, settings: _Sett
     ids = frame[settings.id_col].to_numpy() if settings.id_col else rows
     paragraphs, owners = [], []  # owners[k]: the position in ``frame`` of paragraph k's document
     for position, text in enumerate(texts):
-        if _why_skipped(text, ids[position], settings.text_col):
+        if why_skipped(text, ids[position], settings.text_col):
             continue
         for paragraph in split_paragraphs(text, settings.words):
             paragraphs.append(paragraph)
@@ -142,7 +142,7 @@ def paragraph_rows(frame: pd.DataFrame, rows: np.ndarray, model, settings: _Sett
         "label": np.array([s.label for s in scored], dtype=object),
         "score": np.array([s.score for s in scored], dtype=float),
     }
-    for name in _model_classes(model):
+    for name in model_classes(model):
         data[f"p_{name}"] = np.array([s.probabilities[name] for s in scored], dtype=float)
     for column in settings.group_cols:
         data[column] = frame[column].to_numpy()[owners]
@@ -154,8 +154,8 @@ def _analyze_piece(
     piece: Piece, *, header: bytes, source: ModelSource, shipped: bool, settings: _Settings, columns=None
 ) -> pd.DataFrame:
     """One partition: read, split, score (runs on a dask worker; the model is loaded once per worker)."""
-    model = _local_source(source, shipped).load()
-    frame = _read_piece(piece, header).to_pandas()
+    model = local_model_source(source, shipped).load()
+    frame = read_piece(piece, header).to_pandas()
     rows = np.arange(piece.first_row, piece.first_row + piece.rows, dtype=np.int64)
     out = paragraph_rows(frame, rows, model, settings)
     return out if columns is None else out[list(columns)]
@@ -175,7 +175,7 @@ def _reduce(client, paragraphs, group_cols: tuple[str, ...]) -> tuple[pd.DataFra
     per_document = counted.groupby(ROW_INDEX)[_SUMS].sum()
     firsts = counted[counted["paragraph"] == 0][[ROW_INDEX, "document", *group_cols]]
     per_group = [
-        counted.assign(_group=counted[column].map(_group_value, meta=(column, object)))
+        counted.assign(_group=counted[column].map(group_value, meta=(column, object)))
         .groupby("_group")[[*_SUMS, "_documents"]]
         .sum()
         for column in group_cols
@@ -208,7 +208,7 @@ def _documents_table(per_document, firsts, settings: _Settings) -> pd.DataFrame:
     if settings.id_col is not None:
         titles = [str(i) for i in ids]
     elif settings.group_cols:
-        values = zip(*(documents[c].map(_group_value).tolist() for c in settings.group_cols))
+        values = zip(*(documents[c].map(group_value).tolist() for c in settings.group_cols))
         titles = [" · ".join(v) for v in values]
     else:
         titles = [f"document {i}" for i in ids]
@@ -263,36 +263,36 @@ def analyze_with_dask(
     if not path.exists():
         raise DataError(f"file {path} does not exist")
     kind = "parquet" if path.is_dir() else input_format(path)
-    reader, _ = _input_columns(path, kind)
+    reader, _ = input_columns(path, kind)
     text_col = pick_text_column(reader, text_col)
     group_cols = (group_cols,) if isinstance(group_cols, str) else tuple(group_cols)
     stub = pd.DataFrame([[""] * len(reader.columns)], columns=reader.columns)  # names only; rows: below
-    _check_columns(stub, path.name, text_col, list(group_cols), id_col)
+    check_columns(stub, path.name, text_col, list(group_cols), id_col)
     settings = _Settings(
         text_col,
         group_cols,
         id_col,
         check_words(words),
-        _check_band(neutral_band),
-        _check_batch_size(batch_size),
+        check_neutral_band(neutral_band),
+        check_batch_size(batch_size),
     )
     source, loaded = model_source(model, on_status=on_status)
-    header, pieces = _plan(path, kind, partition_rows, partition_bytes)
+    header, pieces = plan_partitions(path, kind, partition_rows, partition_bytes)
     if not pieces:
         raise no_rows(path.name, reader.columns)
     shipped = bool(scheduler) if ship_model is None else ship_model
     result = DaskAnalysis(
         out=out, source=path.name, model=getattr(loaded, "name", "") or type(loaded).__name__,
-        classes=_model_classes(loaded), rows=sum(p.rows for p in pieces), partitions=len(pieces),
+        classes=model_classes(loaded), rows=sum(p.rows for p in pieces), partitions=len(pieces),
         settings={"text_col": text_col, "group_cols": list(group_cols), "id_col": id_col,
                   "words": settings.words, "neutral_band": settings.neutral_band},
     )  # fmt: skip
     start = time.perf_counter()
-    client, cluster = _connect(scheduler, workers)
+    client, cluster = connect_cluster(scheduler, workers)
     try:
         if shipped:
             client.register_plugin(
-                _ModelPlugin(source, source.files()), name=f"sentilab-model-{source.fingerprint}"
+                ModelPlugin(source, source.files()), name=f"sentilab-model-{source.fingerprint}"
             )
         result.workers = len(client.scheduler_info().get("workers", {})) or workers
         options = {"header": header, "source": source, "shipped": shipped, "settings": settings}

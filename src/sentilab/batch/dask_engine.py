@@ -46,7 +46,7 @@ except ImportError:  # without the dask extra; score_with_dask says which packag
     WorkerPlugin = object
 
 
-class _ModelPlugin(WorkerPlugin):
+class ModelPlugin(WorkerPlugin):
     """A distributed worker plugin that writes the model's files into each worker's local directory."""
 
     def __init__(self, source: ModelSource, files: dict[str, bytes]):
@@ -56,7 +56,7 @@ class _ModelPlugin(WorkerPlugin):
         materialise(self.source, self.files, worker.local_directory)
 
 
-def _local_source(source: ModelSource, shipped: bool) -> ModelSource:
+def local_model_source(source: ModelSource, shipped: bool) -> ModelSource:
     if not shipped:
         return source
     from distributed import get_worker
@@ -66,7 +66,7 @@ def _local_source(source: ModelSource, shipped: bool) -> ModelSource:
     )
 
 
-def _read_piece(piece: Piece, header: bytes) -> pa.Table:
+def read_piece(piece: Piece, header: bytes) -> pa.Table:
     if piece.kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -104,14 +104,16 @@ def _score_piece(
     column projection, when a later step needs only some columns."""
     import pandas as pd
 
-    model = _local_source(source, shipped).load()
-    table, _ = add_predictions(_read_piece(piece, header), model, text_column, added)
+    model = local_model_source(source, shipped).load()
+    table, _ = add_predictions(read_piece(piece, header), model, text_column, added)
     frame = table.to_pandas()
     frame.index = pd.RangeIndex(piece.first_row, piece.first_row + piece.rows, name=ROW_INDEX)
     return frame if columns is None else frame[list(columns)]
 
 
-def _plan(path: Path, kind: str, partition_rows: int, partition_bytes: int) -> tuple[bytes, list[Piece]]:
+def plan_partitions(
+    path: Path, kind: str, partition_rows: int, partition_bytes: int
+) -> tuple[bytes, list[Piece]]:
     if kind == "parquet":
         return b"", parquet_pieces(path, partition_rows)
     if kind not in ("csv", "tsv"):
@@ -124,7 +126,7 @@ def _plan(path: Path, kind: str, partition_rows: int, partition_bytes: int) -> t
         return handle.read(header_end), pieces
 
 
-def _input_columns(path: Path, kind: str):
+def input_columns(path: Path, kind: str):
     """``(reader for column names, empty input table with the input's schema)``."""
     first = parquet_files(path)[0] if kind == "parquet" else path
     reader = open_table(first, 1)
@@ -135,7 +137,7 @@ def _input_columns(path: Path, kind: str):
     return reader, pa.schema([pa.field(c, pa.string()) for c in reader.columns]).empty_table()
 
 
-def _connect(scheduler: str | None, workers: int):
+def connect_cluster(scheduler: str | None, workers: int):
     """``(client, cluster or None)``: a new local cluster, or a client of the running one at ``scheduler``."""
     distributed = require("distributed", "dask", feature="--engine dask")
     if scheduler:
@@ -180,12 +182,12 @@ def score_with_dask(
     if not path.exists():
         raise DataError(f"file {path} does not exist")
     kind = "parquet" if path.is_dir() else input_format(path)
-    reader, empty_input = _input_columns(path, kind)
+    reader, empty_input = input_columns(path, kind)
     column = pick_text_column(reader, text_column)
     source, loaded = model_source(model, on_status=on_status)
     columns = OutputColumns(tuple(class_names(loaded.classes_)), prefix)
     columns.check_no_clash(reader.columns, path.name)
-    header, pieces = _plan(path, kind, partition_rows, partition_bytes)
+    header, pieces = plan_partitions(path, kind, partition_rows, partition_bytes)
     if not pieces:
         raise no_rows(path.name, reader.columns)
     shipped = bool(scheduler) if ship_model is None else ship_model
@@ -198,11 +200,11 @@ def score_with_dask(
     }
     summary = ScoreSummary(out=out, workers=workers, form="directory", columns=columns.names)
     start = time.perf_counter()
-    client, cluster = _connect(scheduler, workers)
+    client, cluster = connect_cluster(scheduler, workers)
     try:
         if shipped:
             client.register_plugin(
-                _ModelPlugin(source, source.files()), name=f"sentilab-model-{source.fingerprint}"
+                ModelPlugin(source, source.files()), name=f"sentilab-model-{source.fingerprint}"
             )
         summary.workers = len(client.scheduler_info().get("workers", {})) or workers
         meta = _score_meta(empty_input, loaded, column, columns)

@@ -304,10 +304,10 @@ def _analyze_with_dask(docs, model_dir, out, workers, scheduler, *, top, as_json
     out = out if out is not None else Path("runs") / f"analyze-{_slug(docs)}"
     check_output_dir(out, "analysis")  # before any work
     if not group_cols:
-        from sentilab.batch.dask_engine import _input_columns
+        from sentilab.batch.dask_engine import input_columns
         from sentilab.batch.readers import input_format
 
-        columns = _input_columns(path, "parquet" if path.is_dir() else input_format(path))[0].columns
+        columns = input_columns(path, "parquet" if path.is_dir() else input_format(path))[0].columns
         group_cols = tuple(c for c in DEFAULT_GROUP_COLUMNS if c in columns and c != settings["text_col"])
     result = analyze_with_dask(
         path,
