@@ -28,8 +28,7 @@ from sentilab.batch.dask_engine import (
     PARTITION_BYTES,
     PARTITION_ROWS,
     ROW_INDEX,
-    ModelPlugin,
-    connect_cluster,
+    cluster_client,
     input_columns,
     local_model_source,
     plan_partitions,
@@ -288,22 +287,13 @@ def analyze_with_dask(
                   "words": settings.words, "neutral_band": settings.neutral_band},
     )  # fmt: skip
     start = time.perf_counter()
-    client, cluster = connect_cluster(scheduler, workers)
-    try:
-        if shipped:
-            client.register_plugin(
-                ModelPlugin(source, source.files()), name=f"sentilab-model-{source.fingerprint}"
-            )
+    with cluster_client(scheduler, workers, source, shipped) as client:
         result.workers = len(client.scheduler_info().get("workers", {})) or workers
         options = {"header": header, "source": source, "shipped": shipped, "settings": settings}
         with output_dir(out, OUTPUT_KIND) as tmp:
             _run(client, pieces, options, loaded, tmp, result)
             result.seconds = time.perf_counter() - start
             (tmp / "summary.json").write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     return result
 
 

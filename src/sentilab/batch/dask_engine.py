@@ -15,6 +15,7 @@ through a worker plugin and are written into the worker's local directory, check
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import tempfile
@@ -156,6 +157,23 @@ def connect_cluster(scheduler: str | None, workers: int):
     return distributed.Client(cluster), cluster
 
 
+@contextlib.contextmanager
+def cluster_client(scheduler: str | None, workers: int, source: ModelSource, shipped: bool):
+    """A dask client (of a new local cluster, or of the scheduler given), with the model's files shipped to
+    every worker when ``shipped``; client and local cluster are closed afterwards, whatever happens."""
+    client, cluster = connect_cluster(scheduler, workers)
+    try:
+        if shipped:
+            client.register_plugin(
+                ModelPlugin(source, source.files()), name=f"sentilab-model-{source.fingerprint}"
+            )
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def score_with_dask(
     input_path: str | os.PathLike,
     out: str | os.PathLike,
@@ -200,12 +218,7 @@ def score_with_dask(
     }
     summary = ScoreSummary(out=out, workers=workers, form="directory", columns=columns.names)
     start = time.perf_counter()
-    client, cluster = connect_cluster(scheduler, workers)
-    try:
-        if shipped:
-            client.register_plugin(
-                ModelPlugin(source, source.files()), name=f"sentilab-model-{source.fingerprint}"
-            )
+    with cluster_client(scheduler, workers, source, shipped) as client:
         summary.workers = len(client.scheduler_info().get("workers", {})) or workers
         meta = _score_meta(empty_input, loaded, column, columns)
         # A Parquet file there (a previous single-file output, replaced with overwrite) is set aside first.
@@ -216,10 +229,6 @@ def score_with_dask(
             output_dir(out, OUTPUT_KIND) as tmp,
         ):
             _write(client, pieces, options, meta, tmp, progress, progress_every)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
     summary.rows = summary.rows_this_run = sum(p.rows for p in pieces)
     summary.chunks = len(pieces)
     summary.seconds = time.perf_counter() - start
