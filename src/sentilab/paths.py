@@ -116,7 +116,7 @@ def read_output_marker(directory: str | os.PathLike) -> dict | None:
 SELF_DESCRIBED: dict[str, Callable[[Path], list[str] | None]] = {}
 
 
-def owned_entries(directory: Path, kind: str) -> tuple[str | None, list[str] | None]:
+def owned_entries(directory: Path) -> tuple[str | None, list[str] | None]:
     """``(kind found, entries it owns)`` for a previous sentilab output, or ``(None, None)``."""
     marker = read_output_marker(directory)
     if marker is not None:
@@ -164,7 +164,7 @@ def check_output_dir(path: str | os.PathLike, kind: str, *, option: str = "--out
     entries = _relative_files(path)
     if not entries:
         return path
-    found, owned = owned_entries(path, kind)
+    found, owned = owned_entries(path)
     if found is None:
         top = sorted({entry.split("/")[0] for entry in entries})
         raise _refusal(given, f"already holds files sentilab did not write ({_listing(top)})", option)
@@ -221,7 +221,7 @@ def output_dir(
         if marker:
             _write_marker(tmp, kind)
         check_output_dir(path, kind, option=option)
-        _publish(tmp, path, kind)
+        _publish(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)  # our own hidden sibling: nothing of the user's is inside
         raise
@@ -241,14 +241,14 @@ def claim_output_dir(path: str | os.PathLike, kind: str, *, option: str = "--out
     return path
 
 
-def _publish(tmp: Path, path: Path, kind: str) -> None:
+def _publish(tmp: Path, path: Path) -> None:
     if not path.exists():
         os.replace(tmp, path)
         return
     if not any(path.iterdir()):
         os.replace(tmp, path)  # rename(2) replaces an empty directory in one step
         return
-    _found, listed = owned_entries(path, kind)
+    _found, listed = owned_entries(path)
     aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
     os.replace(path, aside / "previous")
     os.replace(tmp, path)
