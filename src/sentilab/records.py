@@ -67,9 +67,19 @@ def records_for_texts(
 
     ``predict_proba`` is the model's (it receives only the non-blank texts, possibly none).
     """
-    scored = [i for i, text in enumerate(texts) if not is_blank(text)]
-    out: list[dict[str, Any]] = [empty_record() for _ in texts]
-    proba = predict_proba([texts[i] for i in scored])
+    scored = scored_positions(texts)
+    return place_records(len(texts), scored, classes, predict_proba([texts[i] for i in scored]))
+
+
+def scored_positions(texts: Sequence[str]) -> list[int]:
+    """The positions of the texts a model should score: every one that is not blank."""
+    return [i for i, text in enumerate(texts) if not is_blank(text)]
+
+
+def place_records(n_texts: int, scored: list[int], classes: Sequence[Any], proba: np.ndarray) -> list[dict]:
+    """Records for ``n_texts`` texts in order: the rows of ``proba`` (one per position in ``scored``) where
+    they belong, :func:`empty_record` everywhere else."""
+    out: list[dict[str, Any]] = [empty_record() for _ in range(n_texts)]
     for i, record in zip(scored, records_from_proba(classes, proba)):
         out[i] = record
     return out
@@ -80,4 +90,13 @@ def count_empty(records: Sequence[dict[str, Any]]) -> int:
     return sum(1 for record in records if record["label"] is None)
 
 
-__all__ = ["EMPTY_TEXT", "count_empty", "empty_record", "is_blank", "records_for_texts", "records_from_proba"]
+__all__ = [
+    "EMPTY_TEXT",
+    "count_empty",
+    "empty_record",
+    "is_blank",
+    "place_records",
+    "records_for_texts",
+    "records_from_proba",
+    "scored_positions",
+]

@@ -41,7 +41,7 @@ from fastapi.staticfiles import StaticFiles
 
 from sentilab import __version__
 from sentilab.errors import SentilabError, unknown_choice
-from sentilab.records import empty_record, is_blank, records_from_proba
+from sentilab.records import place_records, scored_positions
 from sentilab.service import analysis
 from sentilab.service.docs import install_docs, swagger_ui_dir
 from sentilab.service.errors import BodyLimitMiddleware, LimitExceeded, ServiceError, install
@@ -293,14 +293,11 @@ def _add_sentiment_routes(app: FastAPI, settings: ServiceSettings, served, check
             raise LimitExceeded("max_texts", settings.max_texts, len(body.texts), "the request")
         for index, text in enumerate(body.texts):
             check_text(text, "max_text_chars", f"texts[{index}]")
-        blank = [is_blank(text) for text in body.texts]
-        scored = [text for text, empty in zip(body.texts, blank) if not empty]
-        proba = (
-            await entry.runner.predict_proba(scored) if scored else np.zeros((0, len(entry.model.classes_)))
-        )
-        records = iter(records_from_proba(entry.model.classes_, proba))
-        predictions = [empty_record() if empty else next(records) for empty in blank]
-        return {"model": entry.name, "predictions": predictions, "empty_texts": sum(blank)}
+        scored = scored_positions(body.texts)
+        texts = [body.texts[i] for i in scored]
+        proba = await entry.runner.predict_proba(texts) if texts else np.zeros((0, len(entry.model.classes_)))
+        predictions = place_records(len(body.texts), scored, entry.model.classes_, proba)
+        return {"model": entry.name, "predictions": predictions, "empty_texts": len(body.texts) - len(scored)}
 
     @app.post("/v1/analyze", response_model=AnalyzeResponse, responses=ERRORS, tags=["sentiment"])
     async def analyze(body: AnalyzeRequest, request: Request) -> dict:
@@ -328,11 +325,7 @@ def _add_sentiment_routes(app: FastAPI, settings: ServiceSettings, served, check
     async def explain(body: ExplainRequest, request: Request) -> dict:
         """Which tokens pushed the prediction of one text, and how hard (green: for, red: against)."""
         entry = served(request, body.model)
-        check_text(body.text, "max_text_chars", "the text")
-        if is_blank(body.text):
-            raise ServiceError(
-                422, "invalid_input", "the text is empty: an empty text has no label to explain"
-            )
+        check_text(body.text, "max_text_chars", "the text")  # an empty text: explain() refuses it (422)
         labels = [str(c) for c in entry.model.classes_]
         if body.target is not None and body.target not in labels:
             raise ServiceError(
