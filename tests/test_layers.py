@@ -27,7 +27,10 @@ import sentilab
 PACKAGE = Path(sentilab.__file__).parent
 COMPUTE = ("evaluate", "explore", "documents", "audit")
 NO_PLOTS_OR_COMMANDS = ("sentilab.plots", "sentilab.reports", "matplotlib", "sentilab.cli", "sentilab.demo")
-FILE_WRITERS = ("sentilab.paths.atomic_file", "sentilab.paths.atomic_dir")
+FILE_WRITERS = tuple(
+    f"sentilab.paths.{name}"
+    for name in ("atomic_file", "output_dir", "write_output_dir", "claim_output_dir", "make_readable")
+)
 WRITING_METHODS = {"write_text", "write_bytes", "to_csv", "to_parquet", "to_json", "savefig", "mkdir"}
 MAX_FUNCTION_LINES = 120
 

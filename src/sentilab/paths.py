@@ -257,11 +257,6 @@ def _publish(tmp: Path, path: Path) -> None:
         aside.rmdir()
 
 
-def atomic_dir(path: str | os.PathLike, kind: str = "output", **options) -> contextlib.AbstractContextManager:
-    """The old name of :func:`output_dir` (same checks): a ``kind`` output published as a whole."""
-    return output_dir(path, kind, **options)
-
-
 def write_output_dir(path: str | os.PathLike, kind: str, write: Callable[[Path], Any]) -> Any:
     """Run ``write(directory)`` into a fresh hidden directory and publish it at ``path`` (:func:`output_dir`).
 

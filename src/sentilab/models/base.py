@@ -36,7 +36,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sentilab import __version__
 from sentilab.errors import ModelError, NotFittedError
-from sentilab.paths import SELF_DESCRIBED, atomic_dir, make_readable
+from sentilab.paths import SELF_DESCRIBED, make_readable, output_dir
 from sentilab.records import records_for_texts
 from sentilab.text.hashing import text_hashes
 
@@ -350,7 +350,7 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
         if hasattr(self, "training_text_hashes_"):
             arrays = {**arrays, TRAINING_HASHES: self.training_text_hashes_}
         directory = Path(directory)
-        with atomic_dir(directory, "model", option="model directory", marker=False) as tmp:
+        with output_dir(directory, "model", option="model directory", marker=False) as tmp:
             config = {
                 "model": self.name,
                 "format_version": FORMAT_VERSION,
