@@ -159,3 +159,15 @@ def test_atomic_file_leaves_nothing_when_the_block_fails(tmp_path):
         raise RuntimeError("disk full")
     assert target.read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json"]
+
+
+def test_a_claimed_folder_keeps_added_files_and_is_never_replaced_whole(tmp_path):
+    from sentilab.paths import claim_output_dir
+
+    demo = claim_output_dir(tmp_path / "demo", "demo")
+    (demo / "notes.txt").write_text("mine")
+    assert claim_output_dir(demo, "demo") == demo  # a later run may fill it again
+    with pytest.raises(OutputPathError, match="filled part by part"), output_dir(demo, "demo") as tmp:
+        (tmp / "index.html").write_text("whole")
+    assert (demo / "notes.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo"]

@@ -117,10 +117,14 @@ SELF_DESCRIBED: dict[str, Callable[[Path], list[str] | None]] = {}
 
 
 def owned_entries(directory: Path) -> tuple[str | None, list[str] | None]:
-    """``(kind found, entries it owns)`` for a previous sentilab output, or ``(None, None)``."""
+    """``(kind found, entries it owns)`` for a previous sentilab output, or ``(None, None)``.
+
+    An incremental output (:func:`claim_output_dir`) owns no fixed list: it is never replaced as a whole, so
+    its entries are None.
+    """
     marker = read_output_marker(directory)
     if marker is not None:
-        return marker["kind"], [*marker["files"], OUTPUT_MARKER]
+        return marker["kind"], None if marker.get("incremental") else [*marker["files"], OUTPUT_MARKER]
     for other, recognise in SELF_DESCRIBED.items():
         owned = recognise(directory)
         if owned is not None:
@@ -170,7 +174,7 @@ def check_output_dir(path: str | os.PathLike, kind: str, *, option: str = "--out
         raise _refusal(given, f"already holds files sentilab did not write ({_listing(top)})", option)
     if found != kind:
         raise _refusal(given, f"holds a sentilab {found} output, not a {kind}", option)
-    if (read_output_marker(path) or {}).get("incremental"):
+    if owned is None:
         return path  # filled part by part, each part published on its own: never replaced as a whole
     foreign = [entry for entry in entries if entry not in set(owned)]
     if foreign:
@@ -249,6 +253,8 @@ def _publish(tmp: Path, path: Path) -> None:
         os.replace(tmp, path)  # rename(2) replaces an empty directory in one step
         return
     _found, listed = owned_entries(path)
+    if listed is None:  # an incremental output is filled part by part, never swapped out as a whole
+        raise OutputPathError(f"{path} is filled part by part by sentilab; it cannot be replaced as a whole")
     aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
     os.replace(path, aside / "previous")
     os.replace(tmp, path)
