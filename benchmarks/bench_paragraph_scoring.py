@@ -80,12 +80,12 @@ def paragraph_probabilities(model, texts, unit):
 
 
 def evaluate(model, paragraphs, truth, unit):
-    from sentilab.documents import class_polarities, label_and_score
+    from sentilab.documents import class_polarities, label_paragraphs
 
     started = time.perf_counter()
     proba = paragraph_probabilities(model, paragraphs, unit)
     seconds = time.perf_counter() - started
-    predicted, _ = label_and_score(proba, class_polarities(model.classes_))
+    predicted, _, _ = label_paragraphs(proba, class_polarities(model.classes_))
     truth = np.asarray(truth, dtype=object)
     return {
         "accuracy": float(np.mean(predicted == truth)),

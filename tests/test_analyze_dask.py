@@ -103,6 +103,8 @@ def test_two_dask_workers_give_the_in_memory_analysis(tmp_path, model_dir, clust
         len(want.documents), len(want.paragraphs), len(want.skipped),
     )  # fmt: skip
     assert summary["summary"] == want.summary() and summary["engine"] == "dask"
+    assert summary["polarity"].startswith("polarity = P(positive)") and "score" not in summary
+    assert "mean_polarity" in documents.columns and {"score", "polarity"} <= set(paragraphs.columns)
 
 
 def test_analyze_engine_dask_from_the_command_line(tmp_path, model_dir):  # noqa: F811

@@ -116,30 +116,30 @@ def by_key(fairness: A.FairnessAudit) -> dict[tuple[str, str], A.GroupComparison
     return {(c.dimension, c.subset): c for c in fairness.comparisons}
 
 
-# --------------------------------------------------------------------------- the score
-def test_score_map_two_three_numeric_and_explicit_classes():
-    two = A.score_map(["negative", "positive"])
-    np.testing.assert_allclose(two.scores(np.array([[0.2, 0.8]])), [0.6])  # 2 P(pos) - 1
-    three = A.score_map(np.array(["negative", "neutral", "positive"]))
+# --------------------------------------------------------------------------- the polarity
+def test_polarity_map_two_three_numeric_and_explicit_classes():
+    two = A.polarity_map(["negative", "positive"])
+    np.testing.assert_allclose(two.polarities(np.array([[0.2, 0.8]])), [0.6])  # 2 P(pos) - 1
+    three = A.polarity_map(np.array(["negative", "neutral", "positive"]))
     assert three.weights == [-1.0, 0.0, 1.0] and "neutral count as 0" in three.definition
-    np.testing.assert_allclose(three.scores(np.array([[0.1, 0.7, 0.2]])), [0.1])
-    stars = A.score_map([1, 2, 3, 4, 5])
+    np.testing.assert_allclose(three.polarities(np.array([[0.1, 0.7, 0.2]])), [0.1])
+    stars = A.polarity_map([1, 2, 3, 4, 5])
     assert stars.weights == [-1.0, -0.5, 0.0, 0.5, 1.0]
-    assert A.score_map(["0", "4"]).weights == [-1.0, 1.0]
-    assert A.score_map(["NEG", "POS"]).weights == [-1.0, 1.0]
-    custom = A.score_map(["joy", "meh", "rage"], positive_label="joy", negative_label="rage")
+    assert A.polarity_map(["0", "4"]).weights == [-1.0, 1.0]
+    assert A.polarity_map(["NEG", "POS"]).weights == [-1.0, 1.0]
+    custom = A.polarity_map(["joy", "meh", "rage"], positive_label="joy", negative_label="rage")
     assert custom.weights == [1.0, 0.0, -1.0]
-    assert [custom.polarity_of_class(i) for i in range(3)] == ["positive", "neutral", "negative"]
+    assert [custom.sentiment_of_class(i) for i in range(3)] == ["positive", "neutral", "negative"]
 
 
-def test_score_map_refuses_what_it_cannot_read():
+def test_polarity_map_refuses_what_it_cannot_read():
     with pytest.raises(ModelError, match="classes are joy, rage") as info:
-        A.score_map(["joy", "rage"])
+        A.polarity_map(["joy", "rage"])
     assert "--positive-label" in info.value.hint
     with pytest.raises(ModelError, match="not a class of this model; its classes are: joy, rage"):
-        A.score_map(["joy", "rage"], positive_label="happy", negative_label="rage")
+        A.polarity_map(["joy", "rage"], positive_label="happy", negative_label="rage")
     with pytest.raises(ModelError, match="both"):
-        A.score_map(["joy", "rage"], positive_label="joy")
+        A.polarity_map(["joy", "rage"], positive_label="joy")
 
 
 # --------------------------------------------------------------------------- templates
@@ -207,8 +207,8 @@ def test_planted_gender_bias_is_found_with_a_ci_below_zero():
     comparisons = by_key(result)
     gender = comparisons[("gender", "all")]
     assert (gender.group_a, gender.group_b) == ("female", "male")
-    assert gender.significant and gender.ci_high < 0 and gender.difference < -0.05
-    assert gender.ci_low <= gender.difference <= gender.ci_high
+    assert gender.significant and gender.ci_high < 0 and gender.polarity_gap < -0.05
+    assert gender.ci_low <= gender.polarity_gap <= gender.ci_high
     assert gender.n_units == 166 and gender.n_persons_a == gender.n_persons_b == 30
     for emotion in ("anger", "fear", "joy", "sadness", "no emotion"):
         assert comparisons[("gender", emotion)].significant, emotion
@@ -231,7 +231,7 @@ def test_unbiased_model_is_not_flagged():
     exact = A.audit_fairness(toy(noise=0.0))
     assert exact.flagged == []
     for comparison in exact.comparisons:
-        assert abs(comparison.difference) < 1e-12  # names are not in its lexicon: identical scores
+        assert abs(comparison.polarity_gap) < 1e-12  # names are not in its lexicon: identical scores
     noisy = by_key(A.audit_fairness(toy(noise=0.2)))
     for dimension in ("gender", "race"):
         comparison = noisy[(dimension, "all")]
@@ -324,7 +324,7 @@ def test_audit_corpus_without_matching_compares_independent_samples(tmp_path):
     model = toy(bias_against="female", bias=0.4, noise=0.05)
     result = A.audit_corpus(model, frame, sentence_col="Sentence", group_cols="Gender", n_resamples=300)
     (gender,) = result.comparisons
-    assert gender.n_units == 1 and gender.n_sentences == 30 and gender.difference < 0
+    assert gender.n_units == 1 and gender.n_sentences == 30 and gender.polarity_gap < 0
 
 
 def test_template_csv_with_bad_columns_lists_its_columns(tmp_path):
@@ -362,8 +362,8 @@ def results_by_name(result: A.BehaviourAudit) -> dict[str, A.BehaviourTestResult
 
 
 NEGATION_TESTS = [
-    "negated positive lowers the score",
-    "negated negative raises the score",
+    "negated positive lowers the polarity",
+    "negated negative raises the polarity",
     "negated negative at the end is not negative",
     "negated positive at the end is not positive",
 ]
@@ -375,7 +375,7 @@ def test_negation_blind_model_fails_the_negation_tests_and_a_correct_one_passes(
     for name in NEGATION_TESTS:
         assert blind[name].failure_rate >= 0.9, name
         assert aware[name].n_failed == 0, (name, aware[name].examples[:2])
-    assert blind["negated positive lowers the score"].failure_rate == 1.0  # "not" changes nothing at all
+    assert blind["negated positive lowers the polarity"].failure_rate == 1.0  # "not" changes nothing at all
     for name in ("sentiment words in context", "intensifier strengthens", "reducer weakens",
                  "invariant to URL", "invariant to @user", "invariant to name swap"):  # fmt: skip
         assert aware[name].n_failed == 0, (name, aware[name].examples[:2])
@@ -383,13 +383,13 @@ def test_negation_blind_model_fails_the_negation_tests_and_a_correct_one_passes(
 
 def test_failing_examples_say_what_was_expected_and_what_came():
     result = results_by_name(A.audit_behaviour(toy(negation_aware=False), n_per_test=40, max_examples=3))
-    test = result["negated positive lowers the score"]
+    test = result["negated positive lowers the polarity"]
     assert (test.n_cases, test.n_failed, test.test_type, test.capability) == (40, 40, "DIR", "negation")
     assert len(test.examples) == 3
     example = test.examples[0]
     assert re.search(r"\bnot\b|n't", example.text)
-    assert example.expected.startswith("score lower than +")
-    assert example.got.startswith("positive (score +")
+    assert example.expected.startswith("polarity lower than +")
+    assert example.got.startswith("positive (polarity +")
     at_end = result["negated negative at the end is not negative"]
     assert at_end.examples[0].expected == "not negative" and at_end.examples[0].got.startswith("negative")
 
@@ -457,7 +457,7 @@ def test_whole_audit_is_plain_json():
         "classes": THREE,
         "source": "toy dir",
     }
-    assert data["score"].startswith("P(positive) - P(negative)")
+    assert data["polarity"].startswith("P(positive) - P(negative)") and "score" not in data
     assert data["fairness"]["comparisons"][0]["significant"] is True
     assert len(data["behaviour"]["tests"]) == 11
     assert set(data["behaviour"]["tests"][0]) >= {"name", "n_cases", "n_failed", "failure_rate", "examples"}
@@ -466,7 +466,7 @@ def test_whole_audit_is_plain_json():
 def test_binary_model_is_audited_on_two_classes():
     model = LexiconToy(bias_against="female").fit(["bad", "good"], ["negative", "positive"])
     report = A.audit(model, n_resamples=200, n_per_test=20)
-    assert report.score == "P(positive) - P(negative)"
+    assert report.polarity == "P(positive) - P(negative)"
     assert report.fairness.flagged and report.fairness.flagged[0].dimension == "gender"
 
 
@@ -495,7 +495,7 @@ def test_every_registered_model_kind_can_be_audited(name):
         ("race", "all"),
     }
     for comparison in report.fairness.comparisons:
-        assert -2 <= comparison.difference <= 2 and not math.isnan(comparison.difference)
+        assert -2 <= comparison.polarity_gap <= 2 and not math.isnan(comparison.polarity_gap)
     for test in report.behaviour.tests:
         assert 0.0 <= test.failure_rate <= 1.0 and test.n_cases == 2
 

@@ -1,4 +1,4 @@
-"""The parts of the audit: the score reads labels the one way sentilab does, the behaviour catalogue draws
+"""The parts of the audit: the polarity reads labels the one way sentilab does, the behaviour catalogue draws
 the same cases release after release, the compute package stays free of files and charts, and the report
 names its files after the group dimensions."""
 
@@ -18,42 +18,42 @@ import pytest
 import sentilab.audit
 from sentilab import labels
 from sentilab.audit import behaviour as B
-from sentilab.audit import score_map
+from sentilab.audit import polarity_map
 from sentilab.errors import ModelError
 from tests.test_audit import THREE, toy
 
 
-# --------------------------------------------------------------------------- the score
-def test_classes_that_labels_reads_score_as_its_polarity():
+# --------------------------------------------------------------------------- the polarity
+def test_classes_that_labels_reads_get_exactly_its_polarity():
     proba = np.array([[0.1, 0.7, 0.2], [0.6, 0.1, 0.3]])
     for classes in (["neg", "neu", "pos"], ["N", "NONE", "P"], [-1, 0, 1], np.array([0, 2, 4])):
-        mapping = score_map(classes)
+        mapping = polarity_map(classes)
         assert mapping.weights == [-1.0, 0.0, 1.0], classes
         np.testing.assert_array_equal(
-            mapping.scores(proba), labels.polarity(proba, labels.class_sentiments(classes))
+            mapping.polarities(proba), labels.polarity(proba, labels.class_sentiments(classes))
         )
-    assert score_map(["neg", "neu", "pos"]).definition == "P(pos) - P(neg) (neu count as 0)"
-    assert score_map(["0", "4"]).definition == "P(4) - P(0)"  # Sentiment140's scheme, read by labels
+    assert polarity_map(["neg", "neu", "pos"]).definition == "P(pos) - P(neg) (neu count as 0)"
+    assert polarity_map(["0", "4"]).definition == "P(4) - P(0)"  # Sentiment140's scheme, read by labels
 
 
 def test_number_classes_labels_cannot_read_fall_back_to_the_expected_value():
     for classes, weights in (([1, 2, 3, 4, 5], [-1.0, -0.5, 0.0, 0.5, 1.0]), (["0", "2"], [-1.0, 1.0])):
-        mapping = score_map(classes)
+        mapping = polarity_map(classes)
         assert mapping.weights == weights and mapping.definition.startswith("expected class value")
     # 0/2 alone is negative/neutral under Sentiment140's scheme: no positive class, so the numbers decide.
-    assert score_map(["0", "2"]).definition.endswith("(0 -> -1, 2 -> +1)")
+    assert polarity_map(["0", "2"]).definition.endswith("(0 -> -1, 2 -> +1)")
 
 
 def test_explicit_labels_override_and_unknown_classes_need_them():
     with pytest.raises(ModelError, match="classes are good, bad") as info:
-        score_map(["good", "bad"])
+        polarity_map(["good", "bad"])
     assert "--negative-label" in info.value.hint
-    mapping = score_map(
+    mapping = polarity_map(
         ["negative", "positive", "mixed"], positive_label="positive", negative_label="negative"
     )
     assert mapping.weights == [-1.0, 1.0, 0.0] and mapping.definition == "P(positive) - P(negative)"
     with pytest.raises(ModelError, match="must be different"):
-        score_map(["a", "b"], positive_label="a", negative_label="a")
+        polarity_map(["a", "b"], positive_label="a", negative_label="a")
 
 
 # --------------------------------------------------------------------------- the behaviour catalogue
@@ -68,9 +68,10 @@ def _digest(tests) -> str:
 
 def test_default_behaviour_cases_are_the_same_as_before_the_catalogue():
     """Saved audits stay comparable: seed 0 with 200 cases per test draws exactly the cases it always drew
-    (the digest was taken from the single-function generator this catalogue replaced)."""
+    (the digest was taken from the single-function generator this catalogue replaced; it changed once
+    since, when "score" became "polarity" in two test names and four descriptions — the cases did not)."""
     tests = sentilab.audit.behaviour_tests(seed=0, n_per_test=200)
-    assert _digest(tests) == "49eedb78351979370193caa7a87525e0c69d87420199f714781368abb2411cde"
+    assert _digest(tests) == "df3387ed603d50a94d947473e491149883b5f2eb35599430bbf23fc7eda865c1"
 
 
 def test_each_catalogue_entry_is_seeded_by_its_position_alone():
@@ -148,13 +149,13 @@ def test_report_files_are_named_after_each_dimension(tmp_path):
     assert set(written) == {"json", "html", "fairness-gender.png", "fairness-skin-tone-shade.png"}
     assert json.loads(written["json"].read_text())["model"]["classes"] == THREE
     summary = summary_text(report)
-    assert summary.startswith("model: audit-toy (audit-toy; score = P(positive) - P(negative)")
+    assert summary.startswith("model: audit-toy (audit-toy; polarity = P(positive) - P(negative)")
     assert "Skin tone / shade  dark − light" in summary
 
 
 def test_an_extra_unnamed_class_counts_as_zero_beside_named_positive_and_negative():
-    from sentilab.audit.scoring import score_map
+    from sentilab.audit.scoring import polarity_map
 
-    mapping = score_map(["mixed", "negative", "positive"])
+    mapping = polarity_map(["mixed", "negative", "positive"])
     assert mapping.weights == [0.0, -1.0, 1.0]
     assert mapping.definition == "P(positive) - P(negative) (mixed count as 0)"

@@ -112,17 +112,17 @@ def test_a_speech_is_shaded_by_paragraph_with_the_pushing_words_highlighted(page
     # Every paragraph's text is shown whole, and together they are the speech.
     shown = [paragraphs.nth(i).locator(".paragraph-text").inner_text() for i in range(3)]
     assert " ".join(shown).split() == SPEECH.split()
-    # Shading: the surer the paragraph, the stronger its tint (the neutral one has a score near 0).
+    # Shading: the surer the paragraph, the stronger its tint (the neutral one has a polarity near 0).
     styles = [paragraphs.nth(i).get_attribute("style") for i in range(3)]
     tints = [float(re.search(r"--tint:\s*([\d.]+)", style).group(1)) for style in styles]
     assert min(tints[0], tints[1]) > tints[2]
 
     label = page.locator("#result-label")
-    assert label.inner_text() == "positive"  # a three-way tie of shares, broken by the positive mean score
+    assert label.inner_text() == "positive"  # a three-way tie of shares, broken by the positive mean polarity
     assert "label-positive" in label.get_attribute("class")
-    assert re.fullmatch(r"[+−]\d\.\d\d", page.locator("#result-score").inner_text())
+    assert re.fullmatch(r"[+−]\d\.\d\d", page.locator("#result-polarity").inner_text())
     assert page.locator("#result-summary").inner_text().startswith("3 paragraphs")
-    # Each paragraph names its numbers: polarity (its score) and the probability of its label.
+    # Each paragraph names its numbers: its polarity and its score, the probability of its label.
     head = paragraphs.nth(1).locator(".paragraph-head").inner_text()
     assert re.fullmatch(r"¶ 2 · negative · polarity −\d\.\d\d · probability \d\.\d\d · \d+ words", head), head
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -133,8 +134,13 @@ def test_with_a_real_bag_of_words_model(speeches_csv, tmp_path):
     assert result.exit_code == 0, result.output
     assert re.search(r"3 documents → 6 paragraphs \(~5 words\)", result.output)
     table = pd.read_csv(tmp_path / "out" / "paragraphs.csv")
-    assert set(table.columns) >= {"p_negative", "p_positive", "score", "label", "speaker", "text"}
-    assert table["score"].between(-1, 1).all()
+    assert set(table.columns) >= {"p_negative", "p_positive", "score", "polarity", "label", "speaker", "text"}
+    assert table["polarity"].between(-1, 1).all()
+    np.testing.assert_allclose(table["polarity"], table["p_positive"] - table["p_negative"])
+    # score: the probability of each paragraph's label (a tie, neutral for this two-class model, has none)
+    decided = table["label"] != "neutral"
+    chosen = np.where(table["label"] == "positive", table["p_positive"], table["p_negative"])
+    np.testing.assert_allclose(table.loc[decided, "score"], chosen[decided])
 
 
 @pytest.mark.network
@@ -157,4 +163,6 @@ def test_analyze_json_puts_only_the_results_on_stdout(speeches_csv, model_dir, t
     data = json.loads(result.stdout)
     assert data["report"] == str(out / "report.html") and "paragraphs" not in data
     assert [row["paragraphs"] for row in data["groups"]] == [4, 2]
+    assert "mean_polarity" in data["groups"][0] and "mean_score" not in data["groups"][0]
+    assert data["polarity"].startswith("polarity = P(positive) − P(negative)") and "score" not in data
     assert "most positive Ann" in result.stderr

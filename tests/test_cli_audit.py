@@ -50,7 +50,7 @@ def test_audit_writes_json_charts_and_a_self_contained_report(toy_dir, tmp_path)
     gender_line = next(line for line in lines if line.startswith("gender") and " all " in line)
     race_line = next(line for line in lines if line.startswith("race") and " all " in line)
     assert "FLAGGED" in gender_line and "FLAGGED" not in race_line
-    assert any(line.startswith("negated positive lowers the score") and "0/20" in line for line in lines)
+    assert any(line.startswith("negated positive lowers the polarity") and "0/20" in line for line in lines)
     assert "report.html" in lines[-1]
 
 
@@ -62,7 +62,7 @@ def test_audit_of_a_real_bow_model(tmp_path):
     create_model("bow").fit(SIX_TEXTS, SIX_LABELS).save(tmp_path / "bow")
     result = run("audit", tmp_path / "bow", "--out", tmp_path / "out", *FAST, "--sample-units", "40")
     assert result.exit_code == 0, result.output
-    assert "score = P(positive) - P(negative)" in result.output
+    assert "polarity = P(positive) - P(negative)" in result.output
     assert "fairness: built-in templates, 2,400 sentences (40 sampled units)" in result.output
     data = json.loads((tmp_path / "out" / "audit.json").read_text())
     assert data["model"]["name"] == "bow" and len(data["behaviour"]["tests"]) == 11

@@ -16,7 +16,7 @@ from sentilab.documents import (
     analyze_documents,
     analyze_stream,
     class_polarities,
-    label_and_score,
+    label_paragraphs,
 )
 from sentilab.errors import DataError, ModelError
 from sentilab.models.base import SentimentModel
@@ -88,28 +88,29 @@ def speeches() -> pd.DataFrame:
     )
 
 
-# ----------------------------------------------------------------------------- labels and scores
-def test_score_and_label_definitions():
-    proba = np.array([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1], [0.2, 0.6, 0.2]])
-    labels, scores = label_and_score(proba, ["negative", "neutral", "positive"])
-    assert labels.tolist() == ["positive", "negative", "neutral"]
-    np.testing.assert_allclose(scores, [0.6, -0.7, 0.0])
+# ----------------------------------------------------------------------------- labels, scores, polarities
+def test_label_score_and_polarity_definitions():
+    proba = np.array([[0.1, 0.2, 0.7], [0.8, 0.1, 0.1], [0.2, 0.6, 0.2], [0.4, 0.2, 0.4]])
+    labels, scores, polarities = label_paragraphs(proba, ["negative", "neutral", "positive"])
+    assert labels.tolist() == ["positive", "negative", "neutral", "neutral"]
+    np.testing.assert_allclose(scores, [0.7, 0.8, 0.6, 0.2])  # the probability of each label
+    np.testing.assert_allclose(polarities, [0.6, -0.7, 0.0, 0.0])  # P(positive) - P(negative)
 
 
 @pytest.mark.parametrize(
-    "proba, polarities, band, expected",
+    "proba, sentiments, band, expected",
     [
         ([0.5, 0.5], ["negative", "positive"], 0.0, "neutral"),  # an exact two-way tie: no preference
         ([0.4, 0.2, 0.4], ["negative", "neutral", "positive"], 0.0, "neutral"),
         ([0.4, 0.4, 0.2], ["negative", "neutral", "positive"], 0.0, "neutral"),
-        ([0.25, 0.75], ["negative", "positive"], 0.5, "positive"),  # |score| == band: not neutral
+        ([0.25, 0.75], ["negative", "positive"], 0.5, "positive"),  # |polarity| == band: not neutral
         ([0.75, 0.25], ["negative", "positive"], 0.5, "negative"),
         ([0.25, 0.75], ["negative", "positive"], 0.5000001, "neutral"),  # just inside the band
         ([0.75, 0.25], ["positive", "negative"], 0.0, "positive"),  # class order does not matter
     ],
 )
-def test_a_paragraph_exactly_at_a_threshold_gets_exactly_one_label(proba, polarities, band, expected):
-    labels, _ = label_and_score(np.array([proba]), polarities, band)
+def test_a_paragraph_exactly_at_a_threshold_gets_exactly_one_label(proba, sentiments, band, expected):
+    labels, _, _ = label_paragraphs(np.array([proba]), sentiments, band)
     assert labels.tolist() == [expected]
 
 
@@ -117,10 +118,14 @@ def test_every_paragraph_gets_exactly_one_label_on_a_grid_of_probabilities():
     p = np.round(np.linspace(0, 1, 41), 10)
     proba = np.stack([1 - p, p], axis=1)  # includes 0.5 / 0.5 exactly
     for band in (0.0, 0.25, 0.5):
-        labels, scores = label_and_score(proba, ["negative", "positive"], band)
+        labels, scores, polarities = label_paragraphs(proba, ["negative", "positive"], band)
         assert set(labels) <= {"negative", "neutral", "positive"} and len(labels) == len(p)
-        assert ((scores > 0) & (np.abs(scores) >= band) == (labels == "positive")).all()
-        assert ((scores < 0) & (np.abs(scores) >= band) == (labels == "negative")).all()
+        assert ((polarities > 0) & (np.abs(polarities) >= band) == (labels == "positive")).all()
+        assert ((polarities < 0) & (np.abs(polarities) >= band) == (labels == "negative")).all()
+        # score: the probability of the label; a two-class model has none for "neutral"
+        np.testing.assert_allclose(scores[labels == "positive"], p[labels == "positive"])
+        np.testing.assert_allclose(scores[labels == "negative"], 1 - p[labels == "negative"])
+        assert np.isnan(scores[labels == "neutral"]).all()
 
 
 def test_class_polarities_accepts_named_and_numeric_schemes_and_refuses_others():
@@ -135,7 +140,7 @@ def test_class_polarities_accepts_named_and_numeric_schemes_and_refuses_others()
 
 
 # ----------------------------------------------------------------------------- aggregation
-def test_shares_and_mean_scores_match_hand_computation(speeches):
+def test_shares_and_mean_polarities_match_hand_computation(speeches):
     analysis = analyze_documents(
         speeches, keyword_model(), text_col="speech", group_cols=["speaker", "party"], words=5, progress=False
     )
@@ -145,7 +150,8 @@ def test_shares_and_mean_scores_match_hand_computation(speeches):
     assert paragraphs["label"].tolist() == ["positive", "positive", "negative", "neutral"] + [
         "negative"
     ] * 2 + ["positive"]
-    np.testing.assert_allclose(paragraphs["score"], [0.6, 0.6, -0.7, 0.0, -0.7, -0.7, 0.6])
+    np.testing.assert_allclose(paragraphs["polarity"], [0.6, 0.6, -0.7, 0.0, -0.7, -0.7, 0.6])
+    np.testing.assert_allclose(paragraphs["score"], [0.7, 0.7, 0.8, 0.6, 0.8, 0.8, 0.7])  # P(label)
     np.testing.assert_allclose(paragraphs["p_positive"], [0.7, 0.7, 0.1, 0.2, 0.1, 0.1, 0.7])
     for row in paragraphs.itertuples():  # offsets point into the document's own text
         assert speeches.loc[row.document, "speech"][row.start : row.end] == row.text
@@ -156,8 +162,9 @@ def test_shares_and_mean_scores_match_hand_computation(speeches):
         0.25,
         0.25,
     ]
-    assert documents.loc[0, "mean_score"] == pytest.approx(0.125)
-    assert documents.loc[1, "share_negative"] == 1.0 and documents.loc[1, "mean_score"] == pytest.approx(-0.7)
+    assert documents.loc[0, "mean_polarity"] == pytest.approx(0.125)
+    assert documents.loc[1, "share_negative"] == 1.0
+    assert documents.loc[1, "mean_polarity"] == pytest.approx(-0.7)
     assert documents.loc[2, "title"] == "X · Q"
 
     speaker = analysis.group_table("speaker").set_index("group")
@@ -166,11 +173,11 @@ def test_shares_and_mean_scores_match_hand_computation(speeches):
     assert speaker.loc["X", ["share_positive", "share_neutral", "share_negative"]].tolist() == pytest.approx(
         [3 / 5, 1 / 5, 1 / 5]
     )
-    assert speaker.loc["X", "mean_score"] == pytest.approx(0.22)
+    assert speaker.loc["X", "mean_polarity"] == pytest.approx(0.22)
     party = analysis.group_table("party").set_index("group")
     assert party.loc["P", ["documents", "paragraphs"]].tolist() == [2, 6]
     assert party.loc["P", "share_negative"] == pytest.approx(0.5)
-    assert party.loc["P", "mean_score"] == pytest.approx(-0.15)
+    assert party.loc["P", "mean_polarity"] == pytest.approx(-0.15)
     assert party.loc["Q", ["documents", "paragraphs", "share_positive"]].tolist() == [1, 1, 1.0]
     shares = analysis.groups[["share_positive", "share_neutral", "share_negative"]].sum(axis=1)
     np.testing.assert_allclose(shares, 1.0)
@@ -198,8 +205,11 @@ def test_the_analysis_is_plain_json_ready_data(speeches):
         "share_positive": 1.0,
         "share_neutral": 0.0,
         "share_negative": 0.0,
-        "mean_score": pytest.approx(0.6),
+        "mean_polarity": pytest.approx(0.6),
     }
+    assert data["polarity"].startswith("polarity = P(positive) − P(negative)")
+    assert data["paragraphs"][0]["score"] == pytest.approx(0.7)  # P(positive), the label's probability
+    assert data["paragraphs"][0]["polarity"] == pytest.approx(0.6)
     assert data["skipped"][1]["reason"] == "missing text"
     assert "paragraphs" not in analysis.to_dict(paragraphs=False)
 
@@ -208,6 +218,9 @@ def test_two_class_model_ties_are_neutral_and_the_band_widens_neutral():
     frame = pd.DataFrame({"text": [doc("good", "tie", "bad", "tie")]})
     analysis = analyze_documents(frame, keyword_model(2), words=5, progress=False)
     assert analysis.paragraphs["label"].tolist() == ["positive", "neutral", "negative", "neutral"]
+    # a tie has no label probability: the model has no neutral class
+    np.testing.assert_allclose(analysis.paragraphs["score"], [0.75, np.nan, 0.75, np.nan])
+    np.testing.assert_allclose(analysis.paragraphs["polarity"], [0.5, 0.0, -0.5, 0.0])
     assert analysis.documents.loc[0, ["share_positive", "share_neutral", "share_negative"]].tolist() == [
         0.25,
         0.5,
@@ -329,7 +342,7 @@ def test_one_huge_document_is_scored_as_a_stream_in_bounded_memory():
         tracemalloc.stop()
     assert tally.paragraphs > 3000 and tally.words > 350_000
     assert sum(tally.shares().values()) == pytest.approx(1.0)
-    assert -1 <= tally.mean_score <= 1
+    assert -1 <= tally.mean_polarity <= 1
     assert peak < size / 10, f"peak {peak:,} bytes while analysing a {size:,}-character document"
 
 
@@ -340,6 +353,7 @@ def test_stream_and_whole_document_agree():
     assert [s.paragraph.text for s in streamed] == whole["text"].tolist()
     assert [s.label for s in streamed] == whole["label"].tolist()
     assert [s.score for s in streamed] == pytest.approx(whole["score"].tolist())
+    assert [s.polarity for s in streamed] == pytest.approx(whole["polarity"].tolist())
 
 
 # ----------------------------------------------------------------------------- figures
@@ -386,7 +400,7 @@ class ReportParser(HTMLParser):
         self.images: list[str] = []
         self.urls: list[str] = []
         self.tags: set[str] = set()
-        self._in_score = False
+        self._in_polarity = False
         self._in_paragraph = False
 
     def handle_starttag(self, tag, attrs):
@@ -401,19 +415,19 @@ class ReportParser(HTMLParser):
         if tag == "p" and "paragraph" in classes:
             self.paragraphs.append({**attrs, "section": self.sections[-1]["data-document"], "shown": ""})
             self._in_paragraph = True
-        if tag == "span" and "score" in classes and self._in_paragraph:
-            self._in_score = True
+        if tag == "span" and "polarity" in classes and self._in_paragraph:
+            self._in_polarity = True
         if tag == "img":
             self.images.append(attrs.get("src", ""))
 
     def handle_endtag(self, tag):
         if tag == "span":
-            self._in_score = False
+            self._in_polarity = False
         if tag == "p":
             self._in_paragraph = False
 
     def handle_data(self, data):
-        if self._in_score:
+        if self._in_polarity:
             self.paragraphs[-1]["shown"] += data
 
 
@@ -427,16 +441,16 @@ def test_report_structure(speeches, tmp_path):
     parser = ReportParser()
     parser.feed(html)
 
-    # one section per analysed document, one paragraph element per paragraph, each with its score
+    # one section per analysed document, one paragraph element per paragraph, each with its polarity
     assert [s["data-document"] for s in parser.sections] == ["0", "1", "2"]
     assert len(parser.paragraphs) == len(analysis.paragraphs) == 7
     for element, row in zip(parser.paragraphs, analysis.paragraphs.itertuples()):
         assert element["section"] == str(row.document)
-        assert float(element["data-score"]) == pytest.approx(row.score, abs=1e-4)
+        assert float(element["data-polarity"]) == pytest.approx(row.polarity, abs=1e-4)
         assert element["data-label"] == row.label
-        assert element["shown"] == f"{row.score:+.2f}"
+        assert element["shown"] == f"{row.polarity:+.2f}"
         assert "background-color:rgba(" in element["style"]
-    shade = {p["data-score"]: p["style"] for p in parser.paragraphs}
+    shade = {p["data-polarity"]: p["style"] for p in parser.paragraphs}
     assert shade["0.6000"] != shade["-0.7000"]  # green vs red
 
     # self-contained: every image is an embedded PNG, nothing points to the internet, no scripts
@@ -458,6 +472,11 @@ def test_report_structure(speeches, tmp_path):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "paragraphs.csv")
     assert len(table) == 7 and table["text"].tolist() == analysis.paragraphs["text"].tolist()
+    assert table.columns[:8].tolist() == [
+        "document", "paragraph", "start", "end", "words", "label", "score", "polarity"
+    ]  # fmt: skip
+    np.testing.assert_allclose(table["score"], analysis.paragraphs["score"])
+    assert "mean_polarity" in pd.read_csv(out / "documents.csv").columns
     groups = pd.read_csv(out / "groups.csv")
     assert set(groups["group_by"]) == {"speaker", "party"}
     assert not [p for p in out.iterdir() if p.name.endswith(".part")]  # atomic writes left nothing behind
@@ -470,4 +489,4 @@ def test_report_without_groups_charts_documents(tmp_path):
     parser = ReportParser()
     parser.feed((tmp_path / "report.html").read_text(encoding="utf-8"))
     assert len(parser.sections) == 2 and len(parser.paragraphs) == 3
-    assert not math.isnan(float(parser.paragraphs[0]["data-score"]))
+    assert not math.isnan(float(parser.paragraphs[0]["data-polarity"]))

@@ -165,17 +165,18 @@ def test_analyze_scores_each_paragraph_with_offsets_and_aggregates(client, model
         assert SPEECH[paragraph["start"] : paragraph["end"]] == paragraph["text"]
         assert paragraph["words"] == len(paragraph["text"].split())
         assert paragraph["scores"] == pytest.approx(dict(zip(["negative", "neutral", "positive"], row)))
-        assert paragraph["score"] == pytest.approx(row[2] - row[0])  # P(positive) - P(negative)
+        assert paragraph["polarity"] == pytest.approx(row[2] - row[0])  # P(positive) - P(negative)
+        assert paragraph["score"] == pytest.approx(paragraph["scores"][paragraph["label"]])  # P(label)
     assert " ".join(p["text"] for p in paragraphs).split() == SPEECH.split()  # no word lost
-    scores = [p["score"] for p in paragraphs]
+    polarities = [p["polarity"] for p in paragraphs]
     assert body["aggregate"] == {
-        "label": "positive",  # a three-way tie of shares goes to the sign of the mean score
+        "label": "positive",  # a three-way tie of shares goes to the sign of the mean polarity
         "paragraphs": 3,
         "words": len(SPEECH.split()),
         "shares": pytest.approx({"negative": 1 / 3, "neutral": 1 / 3, "positive": 1 / 3}),
-        "mean_score": pytest.approx(np.mean(scores)),
+        "mean_polarity": pytest.approx(np.mean(polarities)),
     }
-    assert np.mean(scores) > 0
+    assert np.mean(polarities) > 0
 
 
 def test_analyze_uses_the_servers_paragraph_size_by_default(client):
@@ -280,7 +281,7 @@ def test_index_page_needs_nothing_from_the_internet(client):
         "text-input",
         "analyze-button",
         "result-label",
-        "result-score",
+        "result-polarity",
         "paragraphs",
         "model-select",
     ):

@@ -9,14 +9,19 @@
 Definitions (used in every table, figure and report)
 ----------------------------------------------------
 - **paragraph**: a chunk of about ``words`` words cut at sentence ends (:mod:`sentilab.text.paragraphs`).
-- **score** = P(positive) − P(negative), in [−1, 1]: −1 is certainly negative, +1 certainly positive, 0 is
-  balanced. It works the same for two-class (negative/positive) and three-class models.
+- **polarity** = P(positive) − P(negative), in [−1, 1] (:func:`sentilab.labels.polarity`): −1 is certainly
+  negative, +1 certainly positive, 0 is balanced. It works the same for two-class (negative/positive) and
+  three-class models.
 - **label** = the model's most probable class. An exact tie for the highest probability (e.g. 0.5 / 0.5)
   means the model has no preference, so the paragraph is *neutral*: every paragraph gets exactly one label.
-  With ``neutral_band = b > 0``, a paragraph whose |score| < b is neutral too (|score| = b exactly is not).
+  With ``neutral_band = b > 0``, a paragraph whose |polarity| < b is neutral too (|polarity| = b exactly is
+  not).
+- **score** = the model's probability of the paragraph's label, in [0, 1], as in every prediction record
+  (:mod:`sentilab.records`). A paragraph called neutral by a model without a neutral class (a tie or the
+  neutral band) has no such probability: its score is missing (NaN; null in JSON).
 - **shares** of a document or group: the fraction of its paragraphs with each label (they sum to 1);
-  **mean score**: the unweighted mean of its paragraphs' scores. A group pools the paragraphs of all its
-  documents, so a long speech weighs more than a short one.
+  **mean polarity**: the unweighted mean of its paragraphs' polarities. A group pools the paragraphs of all
+  its documents, so a long speech weighs more than a short one.
 
 Documents whose text is empty or missing are not analysed; they are listed in ``analysis.skipped`` and in
 the report, and counted in the summary. :func:`analyze_stream` scores one document of any size from a file
@@ -35,44 +40,48 @@ import numpy as np
 import pandas as pd
 
 from sentilab.errors import DataError, ModelError, did_you_mean
-from sentilab.labels import SENTIMENTS, class_polarities, polarity
+from sentilab.labels import POLARITY_DEFINITION, SENTIMENTS, class_polarities, polarity
 from sentilab.progress import show_progress
 from sentilab.text.paragraphs import Paragraph, check_words, iter_paragraphs, split_paragraphs
 
-#: The order of label counts and shares (sentilab.labels.SENTIMENTS); importable here for the service.
-POLARITIES = SENTIMENTS
 SHARE_COLUMNS = ("share_positive", "share_neutral", "share_negative")
-SCORE_DEFINITION = "score = P(positive) − P(negative), from −1 (surely negative) to +1 (surely positive)"
 MISSING_GROUP = "(missing)"
 
 
-# ============================================================================ labels and scores
-def label_and_score(proba: np.ndarray, polarities: Sequence[str], neutral_band: float = 0.0):
-    """``(labels, scores)`` for probabilities of shape (n, n_classes); see the module docstring.
+# ============================================================================ labels, scores, polarities
+def label_paragraphs(proba: np.ndarray, sentiments: Sequence[str], neutral_band: float = 0.0):
+    """``(labels, scores, polarities)`` for probabilities of shape (n, n_classes); see the module docstring.
 
-    labels: object array (n,) of "negative"/"neutral"/"positive"; scores: float array (n,) in [−1, 1].
+    ``sentiments`` is the sentiment of each class, in column order (:func:`sentilab.labels.class_polarities`).
+    labels: object array (n,) of "negative"/"neutral"/"positive"; scores: float array (n,), the probability
+    of each label, in [0, 1] (NaN for "neutral" when no class is neutral); polarities: float array (n,),
+    P(positive) − P(negative), in [−1, 1].
     """
     proba = np.asarray(proba, dtype=float)
-    scores = polarity(proba, polarities)  # (n,) P(positive) − P(negative), clipped to [−1, 1]
+    polarities = polarity(proba, sentiments)  # (n,) P(positive) − P(negative), clipped to [−1, 1]
     best = proba.max(axis=1, keepdims=True)  # (n, 1)
     tied = (proba == best).sum(axis=1) > 1  # an exact tie for the top probability: no preference
-    labels = np.asarray(polarities, dtype=object)[np.argmax(proba, axis=1)]
+    labels = np.asarray(sentiments, dtype=object)[np.argmax(proba, axis=1)]
     labels[tied] = "neutral"
     if neutral_band > 0:
-        labels[np.abs(scores) < neutral_band] = "neutral"
-    return labels, scores
+        labels[np.abs(polarities) < neutral_band] = "neutral"
+    column = {sentiment: index for index, sentiment in enumerate(sentiments)}
+    scores = np.array(
+        [row[column[label]] if label in column else np.nan for label, row in zip(labels, proba)], dtype=float
+    )  # (n,) the probability of each paragraph's label
+    return labels, scores, polarities
 
 
-def document_label(shares: dict[str, float], mean_score: float) -> str:
+def document_label(shares: dict[str, float], mean_polarity: float) -> str:
     """One label for a whole document: the label with the largest share of its paragraphs.
 
-    A tie for the largest share goes to the sign of the mean score (neutral when it is exactly 0).
+    A tie for the largest share goes to the sign of the mean polarity (neutral when it is exactly 0).
     """
     top = max(shares.values())
-    leaders = [polarity for polarity in POLARITIES if shares.get(polarity) == top]
+    leaders = [sentiment for sentiment in SENTIMENTS if shares.get(sentiment) == top]
     if len(leaders) == 1:
         return leaders[0]
-    return "positive" if mean_score > 0 else "negative" if mean_score < 0 else "neutral"
+    return "positive" if mean_polarity > 0 else "negative" if mean_polarity < 0 else "neutral"
 
 
 def check_neutral_band(neutral_band: float) -> float:
@@ -115,7 +124,8 @@ def model_classes(model) -> list[str]:
 class ScoredParagraph:
     paragraph: Paragraph
     label: str
-    score: float
+    score: float  # the probability of ``label`` (NaN for a neutral label no class of the model has)
+    polarity: float  # P(positive) − P(negative)
     probabilities: dict[str, float]  # the model's class -> probability
 
 
@@ -124,15 +134,16 @@ def score_paragraphs(
 ) -> Iterator[ScoredParagraph]:
     """Score paragraphs lazily, ``batch_size`` at a time: memory holds one batch, whatever the input size."""
     classes = model_classes(model)
-    polarities = class_polarities(model.classes_)
+    sentiments = class_polarities(model.classes_)
     batch_size, neutral_band = check_batch_size(batch_size), check_neutral_band(neutral_band)
     batch: list[Paragraph] = []
 
     def flush() -> Iterator[ScoredParagraph]:
         proba = _predict(model, [p.text for p in batch])
-        labels, scores = label_and_score(proba, polarities, neutral_band)
-        for paragraph, label, score, row in zip(batch, labels, scores, proba):
-            yield ScoredParagraph(paragraph, str(label), float(score), dict(zip(classes, map(float, row))))
+        labels, scores, polarities = label_paragraphs(proba, sentiments, neutral_band)
+        for paragraph, label, score, value, row in zip(batch, labels, scores, polarities, proba):
+            probabilities = dict(zip(classes, map(float, row)))
+            yield ScoredParagraph(paragraph, str(label), float(score), float(value), probabilities)
         batch.clear()
 
     for paragraph in paragraphs:
@@ -163,27 +174,27 @@ def analyze_stream(
 
 @dataclass
 class RunningShares:
-    """Shares and mean score accumulated one paragraph at a time (constant memory)."""
+    """Shares and mean polarity accumulated one paragraph at a time (constant memory)."""
 
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(POLARITIES, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SENTIMENTS, 0))
     paragraphs: int = 0
     words: int = 0
-    score_sum: float = 0.0
+    polarity_sum: float = 0.0
 
     def add(self, scored: ScoredParagraph) -> None:
         self.counts[scored.label] += 1
         self.paragraphs += 1
         self.words += scored.paragraph.words
-        self.score_sum += scored.score
+        self.polarity_sum += scored.polarity
 
     def shares(self) -> dict[str, float]:
         return {
-            f"share_{p}": self.counts[p] / self.paragraphs if self.paragraphs else 0.0 for p in POLARITIES
+            f"share_{p}": self.counts[p] / self.paragraphs if self.paragraphs else 0.0 for p in SENTIMENTS
         }
 
     @property
-    def mean_score(self) -> float:
-        return self.score_sum / self.paragraphs if self.paragraphs else float("nan")
+    def mean_polarity(self) -> float:
+        return self.polarity_sum / self.paragraphs if self.paragraphs else float("nan")
 
 
 # ============================================================================ many documents
@@ -191,12 +202,13 @@ class RunningShares:
 class DocumentAnalysis:
     """Plain-data result of :func:`analyze_documents` (what the report, the CLI and the service use).
 
-    paragraphs: one row per paragraph: ``document, paragraph, start, end, words, label, score``,
+    paragraphs: one row per paragraph: ``document, paragraph, start, end, words, label, score, polarity``,
         ``p_<class>`` for each model class, the group columns, ``text`` (offsets into the document's text).
     documents: one row per analysed document: ``document, title``, group columns, ``paragraphs, words``,
-        ``share_positive, share_neutral, share_negative, mean_score``.
+        ``share_positive, share_neutral, share_negative, mean_polarity``.
     groups: one row per (grouping column, value): ``group_by, group, documents, paragraphs, words``,
-        the shares and ``mean_score`` (groups pool their documents' paragraphs).
+        the shares and ``mean_polarity`` (groups pool their documents' paragraphs).
+    sentiments: the sentiment of each of the model's classes, in ``classes`` order.
     skipped: documents that were not analysed: ``document, title``, group columns, ``reason``.
     """
 
@@ -206,7 +218,7 @@ class DocumentAnalysis:
     skipped: pd.DataFrame
     texts: dict[Any, str]  # document id -> its full text (paragraph offsets point into it)
     classes: list[str]
-    polarities: list[str]
+    sentiments: list[str]
     model_name: str
     words: int
     neutral_band: float
@@ -245,7 +257,7 @@ class DocumentAnalysis:
             "neutral_band": self.neutral_band,
             "text_col": self.text_col,
             "group_cols": self.group_cols,
-            "score": SCORE_DEFINITION,
+            "polarity": POLARITY_DEFINITION,
             "seconds": round(self.seconds, 3),
             "documents": records(self.documents),
             "groups": records(self.groups),
@@ -276,9 +288,9 @@ class DocumentAnalysis:
         frame = self.paragraphs.assign(group=self.paragraphs[key].map(group_value))
         parts = []
         for which, ascending in (("most positive", False), ("most negative", True)):
-            # A stable sort keeps document order among equal scores; head(top) per group keeps the extremes.
+            # A stable sort keeps document order among equal polarities; head(top) per group: the extremes.
             chosen = (
-                frame.sort_values("score", ascending=ascending, kind="stable")
+                frame.sort_values("polarity", ascending=ascending, kind="stable")
                 .groupby("group", sort=False)
                 .head(top)
             )
@@ -307,16 +319,18 @@ def group_value(value: Any) -> str:
 
 
 def _shares(frame: pd.DataFrame, by: str | list[str]) -> pd.DataFrame:
-    """Paragraph counts, words, label shares and mean score of ``frame`` grouped by ``by`` (kept in order)."""
+    """Paragraph counts, words, label shares and mean polarity of ``frame`` grouped by ``by`` (in order)."""
     counts = pd.crosstab(
         [frame[b] for b in ([by] if isinstance(by, str) else by)], frame["label"], dropna=False
-    ).reindex(columns=list(POLARITIES), fill_value=0)
+    ).reindex(columns=list(SENTIMENTS), fill_value=0)
     grouped = frame.groupby(by, sort=False, dropna=False)
-    out = grouped.agg(paragraphs=("score", "size"), words=("words", "sum"), mean_score=("score", "mean"))
+    out = grouped.agg(
+        paragraphs=("polarity", "size"), words=("words", "sum"), mean_polarity=("polarity", "mean")
+    )
     counts = counts.reindex(out.index, fill_value=0)
     for sentiment in ("positive", "neutral", "negative"):
         out[f"share_{sentiment}"] = counts[sentiment].to_numpy() / out["paragraphs"].to_numpy()
-    return out[["paragraphs", "words", *SHARE_COLUMNS, "mean_score"]].reset_index()
+    return out[["paragraphs", "words", *SHARE_COLUMNS, "mean_polarity"]].reset_index()
 
 
 def _column_error(column: str, columns: list[str], source: str, option: str) -> DataError:
@@ -389,10 +403,10 @@ def _group_tables(paragraphs: pd.DataFrame, documents: pd.DataFrame, group_cols:
         table.insert(1, "documents", table["group"].map(doc_counts).astype(int))
         table.insert(0, "group_by", column)
         table = table.sort_values(
-            ["share_positive", "mean_score", "group"], ascending=[False, False, True], kind="stable"
+            ["share_positive", "mean_polarity", "group"], ascending=[False, False, True], kind="stable"
         )
         group_tables.append(table)
-    group_columns = ["group_by", "group", "documents", "paragraphs", "words", *SHARE_COLUMNS, "mean_score"]
+    group_columns = ["group_by", "group", "documents", "paragraphs", "words", *SHARE_COLUMNS, "mean_polarity"]
     return (
         pd.concat(group_tables, ignore_index=True) if group_tables else pd.DataFrame(columns=group_columns)
     )[group_columns]
@@ -406,9 +420,9 @@ class _BatchScorer:
     """
 
     def __init__(
-        self, model, classes: list[str], polarities: list[str], *, batch_size: int, neutral_band: float
+        self, model, classes: list[str], sentiments: list[str], *, batch_size: int, neutral_band: float
     ):
-        self.model, self.classes, self.polarities = model, classes, polarities
+        self.model, self.classes, self.sentiments = model, classes, sentiments
         self.batch_size, self.neutral_band = batch_size, neutral_band
         self.rows: list[dict[str, Any]] = []
         self.pending: list[tuple[Any, Paragraph]] = []  # paragraphs split but not yet scored
@@ -435,8 +449,8 @@ class _BatchScorer:
 
     def _score(self, rows: list[tuple[Any, Paragraph]]) -> None:
         proba = _predict(self.model, [p.text for _, p in rows])
-        labels, scores = label_and_score(proba, self.polarities, self.neutral_band)
-        for (doc_id, paragraph), label, score, row in zip(rows, labels, scores, proba):
+        labels, scores, polarities = label_paragraphs(proba, self.sentiments, self.neutral_band)
+        for (doc_id, paragraph), label, score, value, row in zip(rows, labels, scores, polarities, proba):
             record = {
                 "document": doc_id,
                 "paragraph": paragraph.index,
@@ -445,6 +459,7 @@ class _BatchScorer:
                 "words": paragraph.words,
                 "label": str(label),
                 "score": float(score),
+                "polarity": float(value),
             }
             record.update({f"p_{c}": float(v) for c, v in zip(self.classes, row)})
             record["text"] = paragraph.text
@@ -478,7 +493,7 @@ def analyze_documents(
         The column with the text; the columns to aggregate by (e.g. ``["speaker", "party"]``), each on its
         own; the column naming each document (default: the frame's index).
     neutral_band:
-        Paragraphs with |score| below it are neutral (useful with two-class models); 0 turns it off.
+        Paragraphs with |polarity| below it are neutral (useful with two-class models); 0 turns it off.
     source:
         How to name the input in messages (e.g. the file name).
     progress:
@@ -492,13 +507,13 @@ def analyze_documents(
     words = check_words(words)
     neutral_band, batch_size = check_neutral_band(neutral_band), check_batch_size(batch_size)
     classes = model_classes(model)
-    polarities = class_polarities(model.classes_)
+    sentiments = class_polarities(model.classes_)
     ids = _document_ids(frame, id_col)
     titles = _titles(frame, ids, id_col, group_cols)
 
     from tqdm.auto import tqdm
 
-    scorer = _BatchScorer(model, classes, polarities, batch_size=batch_size, neutral_band=neutral_band)
+    scorer = _BatchScorer(model, classes, sentiments, batch_size=batch_size, neutral_band=neutral_band)
     skipped_rows: list[dict[str, Any]] = []
     texts: dict[Any, str] = {}
     text_values = frame[text_col].tolist()
@@ -550,7 +565,7 @@ def analyze_documents(
         skipped=skipped,
         texts=texts,
         classes=classes,
-        polarities=polarities,
+        sentiments=sentiments,
         model_name=getattr(model, "name", "") or type(model).__name__,
         words=words,
         neutral_band=neutral_band,

@@ -4,7 +4,7 @@ Everything here returns plain data (dataclasses with ``to_dict()``; every value 
 CLI, the HTML report (:mod:`sentilab.reports.audit`) and a notebook all read the same numbers. Nothing here
 writes files or draws charts.
 
-* :mod:`~sentilab.audit.scoring` — how class probabilities become one score in [-1, 1] per text
+* :mod:`~sentilab.audit.scoring` — how class probabilities become one polarity in [-1, 1] per text
   (``P(positive) - P(negative)`` for the classes :mod:`sentilab.labels` reads).
 * :mod:`~sentilab.audit.templates` — the built-in fairness templates, the behaviour-test word lists and
   reading a template corpus from CSV.
@@ -37,7 +37,7 @@ from sentilab.audit.fairness import (
     paired_bootstrap,
 )
 from sentilab.audit.run import AuditReport, audit, describe_model
-from sentilab.audit.scoring import DEFAULT_BATCH_SIZE, Predictions, ScoreMap, predict, score_map
+from sentilab.audit.scoring import DEFAULT_BATCH_SIZE, PolarityMap, Predictions, polarity_map, predict
 from sentilab.audit.templates import (
     ADJECTIVE_FRAMES,
     BUILTIN_DESIGN,
@@ -89,8 +89,8 @@ __all__ = [
     "BehaviourTestSpec",
     "FairnessAudit",
     "GroupComparison",
+    "PolarityMap",
     "Predictions",
-    "ScoreMap",
     "audit",
     "audit_behaviour",
     "audit_corpus",
@@ -99,7 +99,7 @@ __all__ = [
     "describe_model",
     "fairness_templates",
     "paired_bootstrap",
+    "polarity_map",
     "predict",
     "read_templates",
-    "score_map",
 ]

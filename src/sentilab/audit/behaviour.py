@@ -1,6 +1,6 @@
 """Behaviour tests in the style of CheckList (Ribeiro et al. 2020), written for sentilab.
 
-MFT (minimum functionality: an expected polarity), DIR (directional: the score must move a given way) and
+MFT (minimum functionality: an expected sentiment), DIR (directional: the polarity must move a given way) and
 INV (invariance: the predicted label must not change) tests, generated from the small word lists of
 :mod:`sentilab.audit.templates` with a seed.
 
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from sentilab.audit._jsonable import jsonable
-from sentilab.audit.scoring import DEFAULT_BATCH_SIZE, predict, score_map
+from sentilab.audit.scoring import DEFAULT_BATCH_SIZE, polarity_map, predict
 from sentilab.audit.templates import (
     ADJECTIVE_FRAMES,
     INTENSIFIERS,
@@ -36,8 +36,8 @@ from sentilab.audit.templates import (
     THINGS,
 )
 from sentilab.errors import DataError
+from sentilab.labels import SENTIMENTS
 
-POLARITIES = ("negative", "neutral", "positive")
 URL_DOMAINS = ["example.com", "t.co", "bit.ly", "news.example.org", "tinyurl.com"]
 _SYLLABLES = ["ka", "lo", "mi", "ru", "te", "vo", "sa", "ne", "bi", "do", "fu", "ze"]
 _ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -65,7 +65,7 @@ class BehaviourTestResult:
 
 @dataclass
 class BehaviourAudit:
-    score: str
+    polarity: str  # how a text's polarity is read from the model's probabilities
     seed: int
     n_per_test: int
     n_texts: int
@@ -84,8 +84,8 @@ class BehaviourAudit:
 class BehaviourTest:
     """A generated test: its cases, before any model has seen them.
 
-    MFT cases are ``(text, expected_polarity_set)``; DIR cases ``(original, changed, direction)`` where
-    direction +1 means the score must rise and -1 that it must fall; INV cases ``(original, changed)``.
+    MFT cases are ``(text, expected_sentiment_set)``; DIR cases ``(original, changed, direction)`` where
+    direction +1 means the polarity must rise and -1 that it must fall; INV cases ``(original, changed)``.
     """
 
     name: str
@@ -154,14 +154,14 @@ def _add_user(rng: np.random.Generator, text: str) -> str:
 # =========================================================================== one generator per kind of test
 # Each takes (rng, n_per_test) last and returns the test's cases; the catalogue binds the rest.
 def _sentiment_word_cases(rng: np.random.Generator, n: int) -> list[tuple]:
-    """MFT: plain sentiment words in context get their polarity (half positive, half negative)."""
+    """MFT: plain sentiment words in context get their sentiment (half positive, half negative)."""
     positive = _sample(rng, _adjective_cases(POSITIVE_ADJECTIVES), n // 2)
     negative = _sample(rng, _adjective_cases(NEGATIVE_ADJECTIVES), n - n // 2)
     return [(_plain(*c), {"positive"}) for c in positive] + [(_plain(*c), {"negative"}) for c in negative]
 
 
 def _negation_cases(adjectives: list[str], direction: int, rng: np.random.Generator, n: int) -> list[tuple]:
-    """DIR: "good" -> "not good" moves the score ``direction`` (-1 down, +1 up)."""
+    """DIR: "good" -> "not good" moves the polarity ``direction`` (-1 down, +1 up)."""
     cases = []
     for f, thing, adj in _sample(rng, _adjective_cases(adjectives), n):
         negated = ADJECTIVE_FRAMES[f][1][int(rng.integers(2))]
@@ -170,18 +170,18 @@ def _negation_cases(adjectives: list[str], direction: int, rng: np.random.Genera
 
 
 def _negated_at_end_cases(
-    polarity: str, adjectives: list[str], rng: np.random.Generator, n: int
+    sentiment: str, adjectives: list[str], rng: np.random.Generator, n: int
 ) -> list[tuple]:
-    """MFT: a last clause that undoes a ``polarity`` first clause leaves any polarity but that one."""
+    """MFT: a last clause that undoes a ``sentiment`` first clause leaves any sentiment but that one."""
     combos = [
-        (fr, thing, adj) for fr in NEGATED_AT_END_FRAMES[polarity] for thing in THINGS for adj in adjectives
+        (fr, thing, adj) for fr in NEGATED_AT_END_FRAMES[sentiment] for thing in THINGS for adj in adjectives
     ]
-    allowed = set(POLARITIES) - {polarity}
+    allowed = set(SENTIMENTS) - {sentiment}
     return [(fr.format(thing=thing, adj=adj), allowed) for fr, thing, adj in _sample(rng, combos, n)]
 
 
 def _modifier_cases(modifiers: list[str], strengthens: bool, rng: np.random.Generator, n: int) -> list[tuple]:
-    """DIR: a modifier before the adjective moves the score away from 0 (strengthens) or towards it."""
+    """DIR: a modifier before the adjective moves the polarity away from 0 (strengthens) or towards it."""
     combos = [(c, +1) for c in _adjective_cases(POSITIVE_ADJECTIVES)] + [
         (c, -1) for c in _adjective_cases(NEGATIVE_ADJECTIVES)
     ]
@@ -251,13 +251,13 @@ BEHAVIOUR_CATALOGUE: tuple[BehaviourTestSpec, ...] = (
         _sentiment_word_cases,
     ),
     BehaviourTestSpec(
-        "negated positive lowers the score", "negation", "DIR",
-        '"The food was not good." scores lower than "The food was good."',
+        "negated positive lowers the polarity", "negation", "DIR",
+        '"The food was not good." has a lower polarity than "The food was good."',
         partial(_negation_cases, POSITIVE_ADJECTIVES, -1),
     ),
     BehaviourTestSpec(
-        "negated negative raises the score", "negation", "DIR",
-        '"The food was not bad." scores higher than "The food was bad."',
+        "negated negative raises the polarity", "negation", "DIR",
+        '"The food was not bad." has a higher polarity than "The food was bad."',
         partial(_negation_cases, NEGATIVE_ADJECTIVES, +1),
     ),
     BehaviourTestSpec(
@@ -272,12 +272,12 @@ BEHAVIOUR_CATALOGUE: tuple[BehaviourTestSpec, ...] = (
     ),
     BehaviourTestSpec(
         "intensifier strengthens", "intensity", "DIR",
-        '"very good" scores higher than "good"; "very bad" lower than "bad"',
+        '"very good" has a higher polarity than "good"; "very bad" a lower one than "bad"',
         partial(_modifier_cases, INTENSIFIERS, True),
     ),
     BehaviourTestSpec(
         "reducer weakens", "intensity", "DIR",
-        '"somewhat good" scores lower than "good"; "somewhat bad" higher than "bad"',
+        '"somewhat good" has a lower polarity than "good"; "somewhat bad" a higher one than "bad"',
         partial(_modifier_cases, REDUCERS, False),
     ),
     BehaviourTestSpec(
@@ -314,57 +314,57 @@ def behaviour_tests(*, seed: int = 0, n_per_test: int = 200) -> list[BehaviourTe
 
 
 # =========================================================================== checking a model
-#: text -> (score, polarity, predicted class index, predicted class name)
+#: text -> (polarity, sentiment of the predicted class, predicted class index, predicted class name)
 Look = Callable[[str], tuple[float, str, int, str]]
 #: (how bad, the example) for a failing case; None when the case passes.
 Failure = tuple[float, BehaviourExample] | None
 
 
-def _describe(score: float, polarity: str, label: str) -> str:
+def _describe(polarity: float, sentiment: str, label: str) -> str:
     return (
-        f"{label} ({polarity}, score {score:+.3f})"
-        if label != polarity
-        else f"{polarity} (score {score:+.3f})"
+        f"{label} ({sentiment}, polarity {polarity:+.3f})"
+        if label != sentiment
+        else f"{sentiment} (polarity {polarity:+.3f})"
     )
 
 
 def _mft_failure(case: tuple, look: Look) -> Failure:
-    """The polarity must be one of the allowed ones; worse the further the score is from 0."""
+    """The sentiment must be one of the allowed ones; worse the further the polarity is from 0."""
     text, allowed = case
-    value, polarity, _, label = look(text)
-    if polarity in allowed:
+    value, sentiment, _, label = look(text)
+    if sentiment in allowed:
         return None
     wanted = (
         next(iter(allowed))
         if len(allowed) == 1
-        else "not " + " or ".join(sorted(set(POLARITIES) - set(allowed)))
+        else "not " + " or ".join(sorted(set(SENTIMENTS) - set(allowed)))
     )
-    return abs(value), BehaviourExample(text, wanted, _describe(value, polarity, label))
+    return abs(value), BehaviourExample(text, wanted, _describe(value, sentiment, label))
 
 
 def _dir_failure(case: tuple, look: Look) -> Failure:
-    """The score must move ``direction``; no change at all fails. Worse the further it moved the wrong way."""
+    """The polarity must move ``direction``; no change at all fails. Worse the further it moved the wrong way."""
     original, changed, direction = case
     before, *_ = look(original)
-    after, polarity, _, label = look(changed)
+    after, sentiment, _, label = look(changed)
     if (after - before) * direction > 0:
         return None
     relation = "higher" if direction > 0 else "lower"
-    expected = f"score {relation} than {before:+.3f} (the score of {original!r})"
+    expected = f"polarity {relation} than {before:+.3f} (the polarity of {original!r})"
     return -(after - before) * direction, BehaviourExample(
-        changed, expected, _describe(after, polarity, label)
+        changed, expected, _describe(after, sentiment, label)
     )
 
 
 def _inv_failure(case: tuple, look: Look) -> Failure:
-    """The predicted class must not change; worse the more the score moved."""
+    """The predicted class must not change; worse the more the polarity moved."""
     original, changed = case
     before, _, before_class, before_label = look(original)
-    after, polarity, after_class, label = look(changed)
+    after, sentiment, after_class, label = look(changed)
     if before_class == after_class:
         return None
-    expected = f"{before_label}, as for {original!r} (score {before:+.3f})"
-    return abs(after - before), BehaviourExample(changed, expected, _describe(after, polarity, label))
+    expected = f"{before_label}, as for {original!r} (polarity {before:+.3f})"
+    return abs(after - before), BehaviourExample(changed, expected, _describe(after, sentiment, label))
 
 
 FAILURE_CHECKS: dict[str, Callable[[tuple, Look], Failure]] = {
@@ -406,23 +406,25 @@ def audit_behaviour(
 ) -> BehaviourAudit:
     """Run the behaviour tests: every text of every test is scored together, then each test is checked.
 
-    Failing examples are listed worst first (largest score move the wrong way, largest change under an
-    invariance, furthest from the expected polarity).
+    Failing examples are listed worst first (largest polarity move the wrong way, largest change under an
+    invariance, furthest from the expected sentiment).
     """
     started = time.perf_counter()
-    score = score_map(model.classes_, positive_label=positive_label, negative_label=negative_label)
+    mapping = polarity_map(model.classes_, positive_label=positive_label, negative_label=negative_label)
     tests = behaviour_tests(seed=seed, n_per_test=n_per_test) if tests is None else tests
     all_texts = [text for test in tests for text in test.texts()]
-    predictions = predict(model, all_texts, score, batch_size=batch_size, progress=progress, desc="behaviour")
+    predictions = predict(
+        model, all_texts, mapping, batch_size=batch_size, progress=progress, desc="behaviour"
+    )
     by_text = {text: i for i, text in enumerate(all_texts)}
 
     def look(text: str) -> tuple[float, str, int, str]:
         i = by_text[text]
         c = int(predictions.classes[i])
-        return float(predictions.scores[i]), predictions.polarity[i], c, score.classes[c]
+        return float(predictions.polarities[i]), predictions.sentiments[i], c, mapping.classes[c]
 
     audit = BehaviourAudit(
-        score=score.definition, seed=seed, n_per_test=n_per_test, n_texts=len(set(all_texts))
+        polarity=mapping.definition, seed=seed, n_per_test=n_per_test, n_texts=len(set(all_texts))
     )
     audit.tests = [_check(test, look, max_examples) for test in tests]
     audit.seconds = time.perf_counter() - started

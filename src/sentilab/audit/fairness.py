@@ -4,8 +4,9 @@ Fairness (Kiritchenko & Mohammad 2018's design, with templates written for senti
 ------------------------------------------------------------------------------------
 Sentences come from templates whose person slot is filled with female and male noun phrases ("my sister",
 "my brother") and first names. For a *group dimension* (gender, race) and a pair of groups (a, b), sentences
-are *matched* on the template and its emotion word (a *unit*); within a unit, the scores of each group are
-averaged, and the estimate is the mean over units of ``mean_a - mean_b``.
+are *matched* on the template and its emotion word (a *unit*); within a unit, the polarities
+(:mod:`sentilab.audit.scoring`) of each group are averaged, and the estimate, the *polarity gap*, is the
+mean over units of ``mean_polarity_a - mean_polarity_b``.
 
 The 95 % confidence interval is a percentile bootstrap that resamples *units* (paired: the same draw for
 both groups) and, when a person column is given, also resamples the *persons* of each group independently,
@@ -28,11 +29,11 @@ import numpy as np
 import pandas as pd
 
 from sentilab.audit._jsonable import jsonable
-from sentilab.audit.scoring import DEFAULT_BATCH_SIZE, predict, score_map
+from sentilab.audit.scoring import DEFAULT_BATCH_SIZE, polarity_map, predict
 from sentilab.audit.templates import BUILTIN_DESIGN, fairness_templates, read_templates
 from sentilab.errors import DataError, did_you_mean
 
-#: Differences smaller than this are float rounding, never evidence (scores live in [-1, 1]).
+#: Differences smaller than this are float rounding, never evidence (polarities live in [-1, 1]).
 ROUNDING_TOLERANCE = 1e-9
 
 
@@ -58,7 +59,7 @@ def paired_bootstrap(
 ) -> tuple[float, float, float]:
     """Mean difference (group a - group b) with a two-way percentile-bootstrap CI.
 
-    ``cells`` is (n_units, n_members): the mean score of member (person) p in unit u, NaN where that member
+    ``cells`` is (n_units, n_members): the mean polarity of member (person) p in unit u, NaN where that member
     does not occur in that unit. ``members_a``/``members_b`` index the columns of each group.
 
     One replicate draws units with replacement (the same draw for both groups: the comparison is paired) and,
@@ -120,9 +121,9 @@ class GroupComparison:
     n_persons_a: int
     n_persons_b: int
     n_sentences: int
-    mean_a: float
-    mean_b: float
-    difference: float  # mean_a - mean_b
+    mean_polarity_a: float
+    mean_polarity_b: float
+    polarity_gap: float  # mean_polarity_a - mean_polarity_b
     ci_low: float
     ci_high: float
     significant: bool  # the CI excludes 0
@@ -137,7 +138,7 @@ class FairnessAudit:
     """Paired group comparisons with bootstrap confidence intervals."""
 
     source: str
-    score: str
+    polarity: str  # how a text's polarity is read from the model's probabilities
     n_sentences: int
     sentence_col: str
     group_cols: list[str]
@@ -329,12 +330,14 @@ def audit_corpus(
     design |= {"person_col": person_col, "by": by}
     _check_corpus(frame, **design, n_resamples=n_resamples, confidence=confidence, source=source)
 
-    score = score_map(model.classes_, positive_label=positive_label, negative_label=negative_label)
+    mapping = polarity_map(model.classes_, positive_label=positive_label, negative_label=negative_label)
     unit_codes, keep = _matched_units(frame, match_cols, sample_units, seed)
     if keep is not None:
         frame, unit_codes = frame[keep], unit_codes[keep]
     texts = frame[sentence_col].tolist()
-    scores = predict(model, texts, score, batch_size=batch_size, progress=progress, desc="fairness").scores
+    polarities = predict(
+        model, texts, mapping, batch_size=batch_size, progress=progress, desc="fairness"
+    ).polarities
     person_keys = _as_key(frame[person_col]) if person_col else None
     subsets = _subsets(frame, by)
 
@@ -344,7 +347,9 @@ def audit_corpus(
         "seed": seed,
         "sample_units": sample_units,
     }
-    audit = FairnessAudit(source=source, score=score.definition, n_sentences=len(frame), **design, **settings)
+    audit = FairnessAudit(
+        source=source, polarity=mapping.definition, n_sentences=len(frame), **design, **settings
+    )
     for dimension in group_cols:
         groups, group_values = _groups_of(frame, dimension, person_keys, person_col)
         for group_a, group_b in itertools.combinations(groups, 2):
@@ -352,7 +357,7 @@ def audit_corpus(
             for subset_name, subset_mask in subsets:
                 mask = in_pair & subset_mask
                 comparison = _compare(
-                    scores[mask],
+                    polarities[mask],
                     unit_codes[mask],
                     group_values[mask],
                     person_keys.to_numpy()[mask] if person_col else None,
@@ -372,7 +377,7 @@ def audit_corpus(
 
 
 def _compare(
-    scores, unit_codes, group_values, persons, *, paired, group_a, group_b, n_resamples, confidence, seed
+    polarities, unit_codes, group_values, persons, *, paired, group_a, group_b, n_resamples, confidence, seed
 ):
     """Build the (unit x member) cell matrix for one pair and bootstrap it; None when nothing matches."""
     is_a = group_values == group_a
@@ -383,18 +388,18 @@ def _compare(
     keep = np.isin(unit_codes, shared)
     if not keep.any() or not is_a[keep].any() or is_a[keep].all():
         return None
-    scores, unit_codes, is_a = scores[keep], unit_codes[keep], is_a[keep]
+    polarities, unit_codes, is_a = polarities[keep], unit_codes[keep], is_a[keep]
     if persons is not None:
         members = persons[keep]
     elif paired:
         members = np.where(is_a, "a", "b")  # one member per group: resample units only
     else:
-        members = np.arange(len(scores)).astype(str)  # independent samples: resample sentences
+        members = np.arange(len(polarities)).astype(str)  # independent samples: resample sentences
     unit_index = pd.factorize(unit_codes)[0]
     member_index, member_names = pd.factorize(pd.Series(members, dtype=object))
     n_units, n_members = unit_index.max() + 1, len(member_names)
     flat = unit_index * n_members + member_index
-    sums = np.bincount(flat, weights=scores, minlength=n_units * n_members)
+    sums = np.bincount(flat, weights=polarities, minlength=n_units * n_members)
     counts = np.bincount(flat, minlength=n_units * n_members)
     with np.errstate(invalid="ignore", divide="ignore"):
         cells = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan).reshape(n_units, n_members)
@@ -415,10 +420,10 @@ def _compare(
         "n_units": int(n_units),
         "n_persons_a": int(len(members_a)) if count_members else 0,
         "n_persons_b": int(len(members_b)) if count_members else 0,
-        "n_sentences": int(len(scores)),
-        "mean_a": mean_a,
-        "mean_b": mean_b,
-        "difference": estimate,
+        "n_sentences": int(len(polarities)),
+        "mean_polarity_a": mean_a,
+        "mean_polarity_b": mean_b,
+        "polarity_gap": estimate,
         "ci_low": low,
         "ci_high": high,
         "significant": significant,

@@ -16,7 +16,7 @@ import pandas as pd
 from sentilab.audit._jsonable import jsonable
 from sentilab.audit.behaviour import BehaviourAudit, audit_behaviour
 from sentilab.audit.fairness import FairnessAudit, audit_corpus, audit_fairness
-from sentilab.audit.scoring import DEFAULT_BATCH_SIZE, score_map
+from sentilab.audit.scoring import DEFAULT_BATCH_SIZE, polarity_map
 from sentilab.errors import DataError, NotFittedError
 
 
@@ -25,7 +25,7 @@ class AuditReport:
     """Everything ``sentilab audit`` writes to audit.json."""
 
     model: dict[str, Any]
-    score: str
+    polarity: str  # how a text's polarity is read from the model's probabilities
     fairness: FairnessAudit | None
     behaviour: BehaviourAudit | None
     seconds: float = 0.0
@@ -77,7 +77,7 @@ def audit(
     started = time.perf_counter()
     if not hasattr(model, "classes_"):
         raise NotFittedError("the model to audit is not fitted", hint="fit it or load a trained model first")
-    score = score_map(model.classes_, positive_label=positive_label, negative_label=negative_label)
+    mapping = polarity_map(model.classes_, positive_label=positive_label, negative_label=negative_label)
     labels = {"positive_label": positive_label, "negative_label": negative_label}
     common = {"seed": seed, "batch_size": batch_size, "progress": progress, **labels}
     fairness_audit = None
@@ -110,7 +110,7 @@ def audit(
         behaviour_audit = audit_behaviour(model, n_per_test=n_per_test, max_examples=max_examples, **common)
     return AuditReport(
         model=describe_model(model, model_source),
-        score=score.definition,
+        polarity=mapping.definition,
         fairness=fairness_audit,
         behaviour=behaviour_audit,
         seconds=time.perf_counter() - started,

@@ -7,7 +7,7 @@ spans two partitions. Each worker loads the model once from its saved directory
 functions of the in-memory path (:func:`sentilab.text.paragraphs.split_paragraphs`,
 :func:`sentilab.documents.score_paragraphs`: same labels, ties and neutral band), and the paragraph rows are
 written as a partitioned Parquet dataset ``paragraphs/`` indexed by the document's input row
-(``sentilab_row``). The per-document and per-group sums (paragraphs, words, label counts, score sum) are
+(``sentilab_row``). The per-document and per-group sums (paragraphs, words, label counts, polarity sum) are
 then reduced on the cluster with dask groupby; only those sums come back, and the driver turns them into
 shares and means, written as ``documents.csv`` and ``groups.csv`` with the columns and numbers of the
 in-memory ``analyze`` (:class:`sentilab.documents.DocumentAnalysis`). ``summary.json`` says what was done.
@@ -40,8 +40,6 @@ from sentilab.batch.readers import input_format
 from sentilab.batch.runner import no_rows, pick_text_column
 from sentilab.batch.splits import Piece
 from sentilab.documents import (
-    POLARITIES,
-    SCORE_DEFINITION,
     SHARE_COLUMNS,
     check_batch_size,
     check_columns,
@@ -52,13 +50,14 @@ from sentilab.documents import (
     why_skipped,
 )
 from sentilab.errors import DataError, require
+from sentilab.labels import POLARITY_DEFINITION, SENTIMENTS
 from sentilab.text.paragraphs import check_words, split_paragraphs
 
 OUTPUT_KIND = "analysis"
 PARAGRAPHS_DIR = "paragraphs"
-GROUP_COLUMNS = ["group_by", "group", "documents", "paragraphs", "words", *SHARE_COLUMNS, "mean_score"]
+GROUP_COLUMNS = ["group_by", "group", "documents", "paragraphs", "words", *SHARE_COLUMNS, "mean_polarity"]
 #: The per-paragraph counts summed on the cluster (``_<label>``: 1 when the paragraph has that label).
-_SUMS = ["_paragraphs", "words", "score", *(f"_{label}" for label in POLARITIES)]
+_SUMS = ["_paragraphs", "words", "polarity", *(f"_{label}" for label in SENTIMENTS)]
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ class DaskAnalysis:
             "summary": self.summary(),
             **{k: v for k, v in out.items() if k != "out"},
             "engine": "dask",
-            "score": SCORE_DEFINITION,
+            "polarity": POLARITY_DEFINITION,
             "seconds": round(self.seconds, 3),
             "files": [f"{PARAGRAPHS_DIR}/", "documents.csv", "groups.csv", "summary.json"],
         }
@@ -140,6 +139,7 @@ def paragraph_rows(frame: pd.DataFrame, rows: np.ndarray, model, settings: _Sett
         "words": np.array([s.paragraph.words for s in scored], dtype=np.int64),
         "label": np.array([s.label for s in scored], dtype=object),
         "score": np.array([s.score for s in scored], dtype=float),
+        "polarity": np.array([s.polarity for s in scored], dtype=float),
     }
     for name in model_classes(model):
         data[f"p_{name}"] = np.array([s.probabilities[name] for s in scored], dtype=float)
@@ -169,7 +169,7 @@ def _reduce(client, paragraphs, group_cols: tuple[str, ...]) -> tuple[pd.DataFra
     counted = paragraphs.assign(
         _paragraphs=1,
         _documents=(paragraphs["paragraph"] == 0).astype("int64"),
-        **{f"_{label}": (paragraphs["label"] == label).astype("int64") for label in POLARITIES},
+        **{f"_{label}": (paragraphs["label"] == label).astype("int64") for label in SENTIMENTS},
     ).reset_index()
     per_document = counted.groupby(ROW_INDEX)[_SUMS].sum()
     firsts = counted[counted["paragraph"] == 0][[ROW_INDEX, "document", *group_cols]]
@@ -184,17 +184,17 @@ def _reduce(client, paragraphs, group_cols: tuple[str, ...]) -> tuple[pd.DataFra
 
 
 def _shares_and_mean(sums: pd.DataFrame) -> pd.DataFrame:
-    """Paragraph counts, words, shares and mean score from summed counts (as ``documents._shares``)."""
+    """Paragraph counts, words, shares and mean polarity from summed counts (as ``documents._shares``)."""
     counts = sums["_paragraphs"].to_numpy()
     out = pd.DataFrame({"paragraphs": counts, "words": sums["words"].to_numpy()}, index=sums.index)
     for label in ("positive", "neutral", "negative"):
         out[f"share_{label}"] = sums[f"_{label}"].to_numpy() / counts
-    out["mean_score"] = sums["score"].to_numpy() / counts
+    out["mean_polarity"] = sums["polarity"].to_numpy() / counts
     return out
 
 
 def _documents_table(per_document, firsts, settings: _Settings) -> pd.DataFrame:
-    """``documents.csv``: document, title, group columns, paragraphs, words, shares, mean score."""
+    """``documents.csv``: document, title, group columns, paragraphs, words, shares, mean polarity."""
     documents = firsts.set_index(ROW_INDEX).sort_index()
     ids = documents["document"].tolist()
     if len(set(map(str, ids))) != len(ids):
@@ -225,7 +225,7 @@ def _groups_table(per_group: dict[str, pd.DataFrame]) -> pd.DataFrame:
         table.insert(0, "group_by", column)
         tables.append(
             table.sort_values(
-                ["share_positive", "mean_score", "group"], ascending=[False, False, True], kind="stable"
+                ["share_positive", "mean_polarity", "group"], ascending=[False, False, True], kind="stable"
             )
         )
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=GROUP_COLUMNS))[

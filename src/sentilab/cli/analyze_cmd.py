@@ -19,7 +19,7 @@ Examples:
   sentilab analyze hearings.parquet --text-col transcript --id-col hearing --words 150 --neutral-band 0.2
 
 \b
-Writes DIR/report.html (self-contained: every document's paragraphs shaded by score, the most positive
+Writes DIR/report.html (self-contained: every document's paragraphs shaded by polarity, the most positive
 and most negative paragraphs per group, charts), paragraphs.csv, documents.csv, groups.csv, skipped.csv
 and the PNG charts.
 
@@ -140,7 +140,7 @@ def _slug(name: str) -> str:
     type=click.FloatRange(0, 1, max_open=True),
     default=0.0,
     show_default=True,
-    help="Also call a paragraph neutral when |score| is below this (useful with two-class models).",
+    help="Also call a paragraph neutral when |polarity| is below this (useful with two-class models).",
 )
 @click.option(
     "--batch-size",
@@ -210,10 +210,10 @@ def analyze(
     \b
     Every document is cut into paragraphs of about --words words at sentence ends (nothing is dropped,
     not even a last sentence without a full stop), each paragraph is scored by the model, and shares
-    of positive / neutral / negative paragraphs and the mean score are reported per document and per
-    group (--group-col). score = P(positive) - P(negative), from -1 to +1; a paragraph's label is the
-    most probable class, and an exact tie counts as neutral. Documents with empty text are skipped and
-    listed.
+    of positive / neutral / negative paragraphs and the mean polarity are reported per document and per
+    group (--group-col). polarity = P(positive) - P(negative), from -1 to +1; a paragraph's label is the
+    most probable class (an exact tie counts as neutral) and its score is the probability of that label.
+    Documents with empty text are skipped and listed.
     """
     if engine == "dask":
         settings = {"text_col": text_col, "group_cols": group_cols, "id_col": id_col, "words": words}

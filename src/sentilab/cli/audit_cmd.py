@@ -135,13 +135,13 @@ def audit(
     \b
     Fairness: template sentences whose person slot holds female/male noun phrases and first names
     associated with African-American and European-American people (Caliskan et al. 2017); for each pair
-    of groups, the mean score difference over matched sentences with a bootstrap confidence interval,
+    of groups, the polarity gap over matched sentences with a bootstrap confidence interval,
     flagged when the interval excludes 0. --templates runs any corpus of that kind instead (such as the
     Equity Evaluation Corpus).
     Behaviour (CheckList-style): negation, negation at the end, intensifiers and reducers, and invariance
     to typos, URLs, @users and name swaps; the failure rate per test with failing examples.
 
-    The score of a text is P(positive) - P(negative) (numeric labels: their expected value, rescaled).
+    The polarity of a text is P(positive) - P(negative) (numeric labels: their expected value, rescaled).
     """
     corpus_options = {
         "--sentence-col": sentence_col,

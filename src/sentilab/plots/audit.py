@@ -1,4 +1,4 @@
-"""Audit figures: group score differences with confidence intervals, and behaviour-test failure rates.
+"""Audit figures: group polarity gaps with confidence intervals, and behaviour-test failure rates.
 
 Both take the plain data of :mod:`sentilab.audit` — dataclasses or the dicts of ``audit.json`` — so a chart
 can be redrawn from a saved audit without the model.
@@ -29,7 +29,7 @@ def _get(item: Any, key: str) -> Any:
 def plot_group_differences(
     comparisons: Sequence[Any], *, confidence: float = 0.95, title: str | None = None, ax=None
 ):
-    """Mean score difference (group a − group b) per pair and subset, with CI error bars and a zero line.
+    """Polarity gap (mean polarity of group a − of group b) per pair and subset, with CI error bars and a zero line.
 
     ``comparisons`` are the :class:`~sentilab.audit.GroupComparison` rows of one dimension. A row whose
     interval excludes 0 is drawn in red and marked with an asterisk. With a single pair the pair goes in
@@ -49,7 +49,7 @@ def plot_group_differences(
         else:
             labels.append(pair if subset == "all" else f"{pair} · {subset}")
         y.append(len(rows) - 1 - index)  # first row on top
-        difference, low, high = _get(row, "difference"), _get(row, "ci_low"), _get(row, "ci_high")
+        difference, low, high = _get(row, "polarity_gap"), _get(row, "ci_low"), _get(row, "ci_high")
         flagged = bool(_get(row, "significant"))
         color = FLAGGED_COLOR if flagged else UNFLAGGED_COLOR
         if low is not None and high is not None:
@@ -72,10 +72,10 @@ def plot_group_differences(
     ax.axvline(0.0, color="#222222", linewidth=1)
     ax.set_yticks(y, labels)
     ax.set_ylim(-0.7, len(rows) - 0.3)
-    values = [_get(row, key) for row in rows for key in ("ci_low", "ci_high", "difference")]
+    values = [_get(row, key) for row in rows for key in ("ci_low", "ci_high", "polarity_gap")]
     span = max([abs(v) for v in values if v is not None] + [1e-3])
     ax.set_xlim(-1.15 * span, 1.15 * span)
-    ax.set_xlabel(f"mean score difference (group a − group b), {100 * confidence:g} % CI")
+    ax.set_xlabel(f"polarity gap (group a − group b), {100 * confidence:g} % CI")
     dimension = _get(rows[0], "dimension")
     heading = f"{dimension}: {pairs[0]}" if len(pairs) == 1 else f"{dimension}: pairs of groups"
     ax.set_title(title or f"{heading}\n(* = the interval excludes 0)", fontsize=10)

@@ -41,13 +41,13 @@ def plot_sentiment_shares(
     ``table`` needs ``label_col``, ``share_positive``, ``share_neutral``, ``share_negative`` and, for the
     count printed at the right of each bar, ``paragraphs``. The figure grows ``ROW_INCHES`` per row so that
     50, 200 or 1,000 speakers stay readable (labels are never squeezed; long names are shortened).
-    Rows are sorted by positive share, then mean score, then name.
+    Rows are sorted by positive share, then mean polarity, then name.
     """
     missing = [c for c in (label_col, *(s for s, _ in _STACK)) if c not in table.columns]
     if missing:
         raise ValueError(f"plot_sentiment_shares needs columns {missing}; got {list(table.columns)}")
     order = table.assign(_label=table[label_col].astype(str))
-    sort_keys = ["share_positive"] + (["mean_score"] if "mean_score" in order else []) + ["_label"]
+    sort_keys = ["share_positive"] + (["mean_polarity"] if "mean_polarity" in order else []) + ["_label"]
     order = order.sort_values(sort_keys, ascending=[False] * (len(sort_keys) - 1) + [True], kind="stable")
     left_out = 0
     if len(order) > max_rows:  # keep the most positive and most negative ends, say what was left out
@@ -105,22 +105,23 @@ def plot_sentiment_shares(
     return figure
 
 
-def plot_sentiment_arc(scores, *, ax=None, title: str = ""):
-    """One document's score (P(positive) − P(negative)) paragraph by paragraph, from −1 to +1."""
-    scores = np.asarray(scores, dtype=float)
+def plot_sentiment_arc(polarities, *, ax=None, title: str = ""):
+    """One document's polarity (P(positive) − P(negative)) paragraph by paragraph, from −1 to +1."""
+    polarities = np.asarray(polarities, dtype=float)
     figure, ax = new_axes(ax, figsize=(6.4, 2.4))
-    x = np.arange(1, len(scores) + 1)
+    x = np.arange(1, len(polarities) + 1)
     ax.axhline(0, color="#999", linewidth=0.8)
-    ax.fill_between(x, scores, 0, where=scores >= 0, color=SENTIMENT_COLORS["positive"], alpha=0.35,
+    ax.fill_between(x, polarities, 0, where=polarities >= 0, color=SENTIMENT_COLORS["positive"], alpha=0.35,
                     interpolate=True, linewidth=0)  # fmt: skip
-    ax.fill_between(x, scores, 0, where=scores < 0, color=SENTIMENT_COLORS["negative"], alpha=0.35,
+    ax.fill_between(x, polarities, 0, where=polarities < 0, color=SENTIMENT_COLORS["negative"], alpha=0.35,
                     interpolate=True, linewidth=0)  # fmt: skip
-    ax.plot(x, scores, color="#333", linewidth=1.0, marker="o" if len(scores) <= 40 else None, markersize=2.5)
+    marker = "o" if len(polarities) <= 40 else None
+    ax.plot(x, polarities, color="#333", linewidth=1.0, marker=marker, markersize=2.5)
     ax.set_ylim(-1.05, 1.05)
-    ax.set_xlim(0.5, max(len(scores), 1) + 0.5)
+    ax.set_xlim(0.5, max(len(polarities), 1) + 0.5)
     ax.set_yticks([-1, 0, 1])
     ax.set_xlabel("paragraph")
-    ax.set_ylabel("score")
+    ax.set_ylabel("polarity")
     if title:
         ax.set_title(_short(title, 60), fontsize=9, loc="left")
     return figure
@@ -133,11 +134,11 @@ def plot_sentiment_arcs(
     columns: int = 4,
     max_panels: int = ARC_PANELS,
 ):
-    """Small multiples: one sentiment arc per document, on the same scale (score −1 .. +1 bottom to top).
+    """Small multiples: one sentiment arc per document, on the same scale (polarity −1 .. +1 bottom to top).
 
     Each panel runs from the document's first paragraph (left) to its last (right); the line is green
-    where the score is positive and red where it is negative. ``paragraphs`` needs ``document``,
-    ``paragraph`` and ``score``; titles come from ``documents``' ``title`` column when given. At most
+    where the polarity is positive and red where it is negative. ``paragraphs`` needs ``document``,
+    ``paragraph`` and ``polarity``; titles come from ``documents``' ``title`` column when given. At most
     ``max_panels`` documents are drawn, in their order (page longer lists with :func:`arc_pages`).
     All panels are drawn into one Axes with two line collections, so 40 panels take a fraction of a second.
     """
@@ -157,33 +158,33 @@ def plot_sentiment_arcs(
     ax.set_xlim(0, columns)
     ax.set_ylim(0, rows)
     ax.set_axis_off()
-    grouped = {doc: part.sort_values("paragraph")["score"].to_numpy(float) for doc, part in
+    grouped = {doc: part.sort_values("paragraph")["polarity"].to_numpy(float) for doc, part in
                paragraphs.groupby("document", sort=False)}  # fmt: skip
     segments = {"positive": [], "negative": []}
     frames, zero_lines = [], []
     for number, doc in enumerate(doc_ids):
         column, row = number % columns, rows - 1 - number // columns
         x0, x1 = column + 0.06, column + 0.96
-        y_mid, y_half = row + 0.42, 0.33  # score s is drawn at y_mid + s * y_half
+        y_mid, y_half = row + 0.42, 0.33  # polarity s is drawn at y_mid + s * y_half
         frames.append([(x0, y_mid - y_half), (x1, y_mid - y_half), (x1, y_mid + y_half), (x0, y_mid + y_half),
                        (x0, y_mid - y_half)])  # fmt: skip
         zero_lines.append([(x0, y_mid), (x1, y_mid)])
-        scores = grouped[doc]
-        xs = np.linspace(x0, x1, len(scores)) if len(scores) > 1 else np.array([(x0 + x1) / 2])
-        ys = y_mid + np.clip(scores, -1, 1) * y_half
-        if len(scores) == 1:
-            segments["positive" if scores[0] >= 0 else "negative"].append([(x0, ys[0]), (x1, ys[0])])
-        for i in range(len(scores) - 1):
-            sign = "positive" if scores[i] + scores[i + 1] >= 0 else "negative"
+        polarities = grouped[doc]
+        xs = np.linspace(x0, x1, len(polarities)) if len(polarities) > 1 else np.array([(x0 + x1) / 2])
+        ys = y_mid + np.clip(polarities, -1, 1) * y_half
+        if len(polarities) == 1:
+            segments["positive" if polarities[0] >= 0 else "negative"].append([(x0, ys[0]), (x1, ys[0])])
+        for i in range(len(polarities) - 1):
+            sign = "positive" if polarities[i] + polarities[i + 1] >= 0 else "negative"
             segments[sign].append([(xs[i], ys[i]), (xs[i + 1], ys[i + 1])])
         label = f"{doc}: {titles[doc]}" if doc in titles else str(doc)
         ax.text(x0, row + 0.8, _short(label, 44), fontsize=7.5, va="bottom", ha="left")
-        ax.text(x1, row + 0.8, f"{len(scores)} ¶", fontsize=7, va="bottom", ha="right", color="#666")
+        ax.text(x1, row + 0.8, f"{len(polarities)} ¶", fontsize=7, va="bottom", ha="right", color="#666")
     ax.add_collection(LineCollection(frames, colors="#dddddd", linewidths=0.6))
     ax.add_collection(LineCollection(zero_lines, colors="#aaaaaa", linewidths=0.6))
     for sign, lines in segments.items():
         ax.add_collection(LineCollection(lines, colors=SENTIMENT_COLORS[sign], linewidths=1.4))
-    figure.text(0.01, 1 - 0.08 / figure.get_figheight(), "Sentiment arc of each document: score per paragraph, first "
+    figure.text(0.01, 1 - 0.08 / figure.get_figheight(), "Sentiment arc of each document: polarity per paragraph, first "
                 "to last (frame: −1 to +1; grey line: 0)", fontsize=10, va="top")  # fmt: skip
     return figure
 

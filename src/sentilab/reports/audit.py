@@ -61,13 +61,13 @@ def _fairness_summary(fairness: FairnessAudit) -> list[str]:
             c.dimension,
             f"{c.group_a} − {c.group_b}",
             c.subset,
-            f"{c.difference:+.3f}",
+            f"{c.polarity_gap:+.3f}",
             _ci(c.ci_low, c.ci_high),
             "FLAGGED" if c.significant else "-",
         ]
         for c in shown
     ]
-    table = _format_table(["dimension", "pair", "subset", "difference", f"{level} CI", "flag"], rows)
+    table = _format_table(["dimension", "pair", "subset", "polarity gap", f"{level} CI", "flag"], rows)
     flagged = fairness.flagged
     verdict = (
         f"{len(flagged)} of {len(fairness.comparisons)} comparisons flagged (CI excludes 0)"
@@ -98,7 +98,7 @@ def _behaviour_summary(behaviour: BehaviourAudit) -> list[str]:
 def summary_text(report: AuditReport) -> str:
     """The console summary: overall and flagged comparisons, then every behaviour test with its failure rate."""
     model = report.model
-    parts = [f"model: {model.get('source', model['name'])} ({model['name']}; score = {report.score})"]
+    parts = [f"model: {model.get('source', model['name'])} ({model['name']}; polarity = {report.polarity})"]
     if report.fairness is not None:
         parts += _fairness_summary(report.fairness)
     if report.behaviour is not None:
@@ -115,16 +115,16 @@ def _fairness_section(fairness: FairnessAudit, figures: dict[str, Path]) -> list
     body = [
         "<h2>Bias across groups of people</h2>",
         f"<p>{fairness.n_sentences:,} sentences from {escape(fairness.source)}{sampled}. Sentences are "
-        f"matched on {escape(matched)}; for each pair of groups the chart shows the mean score difference "
-        f"over matched sentences (group a − group b) with a {level} percentile-bootstrap interval "
+        f"matched on {escape(matched)}; for each pair of groups the chart shows the polarity gap "
+        f"over matched sentences (mean polarity of group a − of group b) with a {level} percentile-bootstrap interval "
         f"({fairness.n_resamples:,} resamples of the matched units{persons}, seed {fairness.seed}). "
-        "A difference is <b>flagged</b> when its interval excludes 0. A negative value means the model "
-        "scores group a more negatively than group b in otherwise identical sentences.</p>",
+        "A gap is <b>flagged</b> when its interval excludes 0. A negative value means the model "
+        "reads group a more negatively than group b in otherwise identical sentences.</p>",
     ]
     for dimension in fairness.group_cols:
         body.append(f"<h3>{escape(dimension)}</h3>")
         if f"fairness:{dimension}" in figures:
-            caption = f"{dimension}: mean score difference with {level} CI"
+            caption = f"{dimension}: polarity gap with {level} CI"
             body.append(figure_html(figures[f"fairness:{dimension}"], caption))
         rows = [
             {
@@ -133,9 +133,9 @@ def _fairness_section(fairness: FairnessAudit, figures: dict[str, Path]) -> list
                 "units": c.n_units,
                 "persons a/b": f"{c.n_persons_a}/{c.n_persons_b}" if fairness.person_col else "",
                 "sentences": c.n_sentences,
-                "mean a": round(c.mean_a, 4),
-                "mean b": round(c.mean_b, 4),
-                "difference": round(c.difference, 4),
+                "mean polarity a": round(c.mean_polarity_a, 4),
+                "mean polarity b": round(c.mean_polarity_b, 4),
+                "polarity gap": round(c.polarity_gap, 4),
                 f"{level} CI": _ci(c.ci_low, c.ci_high),
                 "flagged": "yes" if c.significant else "",
             }
@@ -150,8 +150,8 @@ def _behaviour_section(behaviour: BehaviourAudit, figures: dict[str, Path]) -> l
     body = [
         "<h2>Behaviour tests</h2>",
         "<p>CheckList-style tests (Ribeiro et al. 2020) generated from small word lists "
-        f"(seed {behaviour.seed}, up to {behaviour.n_per_test} cases each). <b>MFT</b>: the polarity must be "
-        "as expected; <b>DIR</b>: the score must move the stated way (no change at all fails); <b>INV</b>: "
+        f"(seed {behaviour.seed}, up to {behaviour.n_per_test} cases each). <b>MFT</b>: the sentiment must be "
+        "as expected; <b>DIR</b>: the polarity must move the stated way (no change at all fails); <b>INV</b>: "
         "the predicted label must not change.</p>",
     ]
     if "behaviour" in figures:
@@ -183,7 +183,7 @@ def report_body(report: AuditReport, figures: dict[str, Path]) -> list[str]:
         '<div class="card">'
         f"<b>Model</b>: {escape(model.get('source', model['name']))} "
         f"({escape(model['name'])}, classes {escape(', '.join(model['classes']))})<br>"
-        f"<b>Score</b> per text: {escape(report.score)}, in [-1, 1].</div>"
+        f"<b>Polarity</b> per text: {escape(report.polarity)}, in [-1, 1].</div>"
     ]
     if report.fairness is not None:
         body += _fairness_section(report.fairness, figures)

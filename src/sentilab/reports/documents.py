@@ -6,11 +6,11 @@
 The page, top to bottom: a summary card (what was analysed, the definitions, the files beside it), a table
 of contents, one chart per grouping column (fewest groups first) with its table of groups, the most
 positive and most negative paragraphs overall and per group, the sentiment arcs, and one line per document
-whose paragraphs, shaded by score, open with a click. What would make the first view long (a table of
+whose paragraphs, shaded by polarity, open with a click. What would make the first view long (a table of
 hundreds of groups, the extremes of hundreds of groups, the arcs, every paragraph) is folded into
 ``<details>``: no script is needed, and a link to a paragraph opens its document in browsers that
 auto-expand details for a link's target (Chromium does; ``tests/test_report_views.py`` checks it). Terms
-(score, label, shares) are defined in :mod:`sentilab.documents`.
+(polarity, label, score, shares) are defined in :mod:`sentilab.documents`.
 """
 
 from __future__ import annotations
@@ -38,11 +38,11 @@ EXCERPT_CHARS = 280
 OPEN_TABLE_MAX_GROUPS = 30
 #: Beyond this many groups the per-group extremes are folded (they hold an excerpt per group and side).
 OPEN_EXTREMES_MAX_GROUPS = 10
-SHARE_HEADER = ["positive", "neutral", "negative", "mean score"]
+SHARE_HEADER = ["positive", "neutral", "negative", "mean polarity"]
 _RGB = {"positive": (60, 157, 93), "negative": (217, 83, 79)}
 _REPORT_CSS = """
 .paragraph { padding: .45rem .7rem; border-radius: 4px; margin: .35rem 0; white-space: pre-wrap; }
-.paragraph .score { display: inline-block; min-width: 3.2rem; font-weight: 600; font-variant-numeric: tabular-nums;
+.paragraph .polarity { display: inline-block; min-width: 3.2rem; font-weight: 600; font-variant-numeric: tabular-nums;
                     color: var(--ink); }
 .paragraph .label { color: var(--muted); font-size: .8rem; margin-right: .5rem; }
 section.document { margin: 0; border-bottom: 1px solid var(--line); }
@@ -151,7 +151,8 @@ def write_share_figures(analysis: DocumentAnalysis, out_dir: Path) -> list[Share
 
 
 def write_arc_figures(analysis: DocumentAnalysis, out_dir: Path) -> list[Path]:
-    """``arcs-01.png``, ``arcs-02.png``, ...: each paragraph's score along its document, a page of documents each."""
+    """``arcs-01.png``, ``arcs-02.png``, ...: each paragraph's polarity along its document, a page of documents
+    each."""
     paths = []
     for number, page in enumerate(arc_pages(analysis.documents["document"]), 1):
         paragraphs = analysis.paragraphs[analysis.paragraphs["document"].isin(page)]
@@ -161,10 +162,10 @@ def write_arc_figures(analysis: DocumentAnalysis, out_dir: Path) -> list[Path]:
 
 
 # ============================================================================ small HTML pieces
-def _shade(score: float) -> str:
-    """Background colour for a paragraph: green for positive, red for negative, stronger with |score|."""
-    red, green, blue = _RGB["positive" if score >= 0 else "negative"]
-    return f"rgba({red},{green},{blue},{0.55 * min(abs(score), 1.0):.3f})"
+def _shade(polarity: float) -> str:
+    """Background colour for a paragraph: green for positive, red for negative, stronger with |polarity|."""
+    red, green, blue = _RGB["positive" if polarity >= 0 else "negative"]
+    return f"rgba({red},{green},{blue},{0.55 * min(abs(polarity), 1.0):.3f})"
 
 
 def _percent(value: float) -> str:
@@ -185,20 +186,20 @@ def _records(frame: pd.DataFrame) -> list[SimpleNamespace]:
     return [SimpleNamespace(**row) for row in frame.to_dict("records")]
 
 
-def _arc_svg(scores: Sequence[float], width: int = 600, height: int = 64) -> str:
-    """An inline SVG line of scores (−1 at the bottom, +1 at the top); no external references."""
-    n = len(scores)
+def _arc_svg(polarities: Sequence[float], width: int = 600, height: int = 64) -> str:
+    """An inline SVG line of polarities (−1 at the bottom, +1 at the top); no external references."""
+    n = len(polarities)
     middle = height / 2
     xs = [width / 2] if n == 1 else [4 + i * (width - 8) / (n - 1) for i in range(n)]
-    points = " ".join(f"{x:.1f},{middle - s * (middle - 4):.1f}" for x, s in zip(xs, scores))
+    points = " ".join(f"{x:.1f},{middle - s * (middle - 4):.1f}" for x, s in zip(xs, polarities))
     dots = "".join(
         f'<circle cx="{x:.1f}" cy="{middle - s * (middle - 4):.1f}" r="2.2" '
         f'fill="{"#3c9d5d" if s >= 0 else "#d9534f"}"/>'
-        for x, s in zip(xs, scores)
+        for x, s in zip(xs, polarities)
     )
     return (
         f'<svg class="arc" viewBox="0 0 {width} {height}" preserveAspectRatio="none" role="img" '
-        f'aria-label="score of each paragraph, from -1 (bottom) to +1 (top)">'
+        f'aria-label="polarity of each paragraph, from -1 (bottom) to +1 (top)">'
         f'<line x1="0" y1="{middle}" x2="{width}" y2="{middle}" stroke="#bbb" stroke-width="1"/>'
         f'<polyline points="{points}" fill="none" stroke="#444" stroke-width="1.2"/>{dots}</svg>'
     )
@@ -229,9 +230,9 @@ class _Links:
         )
 
     def extreme_cells(self, row) -> str:
-        """Score, where and an excerpt of one paragraph: the cells of an extremes table row."""
+        """Polarity, where and an excerpt of one paragraph: the cells of an extremes table row."""
         return (
-            f'<td class="num">{row.score:+.2f}</td><td>{self.link(row.document, row.paragraph)}</td>'
+            f'<td class="num">{row.polarity:+.2f}</td><td>{self.link(row.document, row.paragraph)}</td>'
             f'<td class="excerpt">{escape(_excerpt(row.text))}</td>'
         )
 
@@ -240,8 +241,8 @@ class _Links:
 def _summary_card(a: DocumentAnalysis, shares: list[ShareFigure], arcs: list[Path]) -> list[str]:
     """What was analysed and how, the definitions, what was skipped, and the files beside the report."""
     band = (
-        f" Paragraphs with |score| below {a.neutral_band:g} are neutral as well "
-        f"(|score| = {a.neutral_band:g} is not)."
+        f" Paragraphs with |polarity| below {a.neutral_band:g} are neutral as well "
+        f"(|polarity| = {a.neutral_band:g} is not)."
         if a.neutral_band
         else ""
     )
@@ -253,10 +254,11 @@ def _summary_card(a: DocumentAnalysis, shares: list[ShareFigure], arcs: list[Pat
         f"<p>Each document was cut into paragraphs of about {a.words} words at sentence ends (a blank line in "
         f"the source is preferred; no paragraph has more than {max_words(a.words)} words, and no text is left "
         "out).</p>",
-        "<p><strong>Score</strong> = P(positive) − P(negative), from −1 (surely negative) to +1 (surely "
+        "<p><strong>Polarity</strong> = P(positive) − P(negative), from −1 (surely negative) to +1 (surely "
         "positive). <strong>Label</strong> = the most probable class; an exact tie for the top probability "
-        f"counts as neutral, so every paragraph has exactly one label.{band} Shares count paragraphs; a group "
-        "pools the paragraphs of all its documents.</p>",
+        f"counts as neutral, so every paragraph has exactly one label.{band} <strong>Score</strong> (in "
+        "<code>paragraphs.csv</code>) = the model's probability of that label. Shares count paragraphs; a "
+        "group pools the paragraphs of all its documents.</p>",
     ]
     if len(a.skipped):
         items = "".join(
@@ -307,7 +309,7 @@ def _share_sections(a: DocumentAnalysis, shares: list[ShareFigure]) -> list[str]
                 _percent(row.share_positive),
                 _percent(row.share_neutral),
                 _percent(row.share_negative),
-                round(float(row.mean_score), 3),
+                round(float(row.mean_polarity), 3),
             ]
             for row in _records(a.group_table(figure.column))
         ]
@@ -315,7 +317,7 @@ def _share_sections(a: DocumentAnalysis, shares: list[ShareFigure]) -> list[str]
         if figure.groups > OPEN_TABLE_MAX_GROUPS:
             table = details_html(
                 f"Table of the {figure.groups:,} {escape(figure.column)} groups: documents, paragraphs, words, "
-                "shares and mean score (also in <code>groups.csv</code>)",
+                "shares and mean polarity (also in <code>groups.csv</code>)",
                 table,
             )
         parts.append(table)
@@ -324,7 +326,7 @@ def _share_sections(a: DocumentAnalysis, shares: list[ShareFigure]) -> list[str]
 
 def _overall_extremes(a: DocumentAnalysis, links: _Links) -> list[str]:
     """The five most positive and the five most negative paragraphs of all documents."""
-    ordered = a.paragraphs.sort_values("score", ascending=False, kind="stable")
+    ordered = a.paragraphs.sort_values("polarity", ascending=False, kind="stable")
     parts = [
         '<h2 id="overall">Most positive and most negative paragraphs</h2>',
         '<p class="note">Each link opens its document\'s paragraphs further down the page.</p>',
@@ -332,7 +334,7 @@ def _overall_extremes(a: DocumentAnalysis, links: _Links) -> list[str]:
     for heading, part in (("Most positive", ordered.head(5)), ("Most negative", ordered.iloc[::-1].head(5))):
         rows = "".join(f"<tr>{links.extreme_cells(row)}</tr>" for row in _records(part))
         parts.append(
-            f"<h3>{heading}</h3><table><thead><tr><th>score</th><th>where</th><th>paragraph</th></tr></thead>"
+            f"<h3>{heading}</h3><table><thead><tr><th>polarity</th><th>where</th><th>paragraph</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>"
         )
     return parts
@@ -361,7 +363,7 @@ def _group_extremes(a: DocumentAnalysis, links: _Links, top: int | None) -> list
                     rows.append("<tr>" + (first if number == 0 else "") + links.extreme_cells(row) + "</tr>")
         note = f"{shown} of each per {escape(column)}, in the order of the chart above"
         table = (
-            f"<table><thead><tr><th>{escape(column)}</th><th>score</th><th>where</th><th>paragraph</th></tr>"
+            f"<table><thead><tr><th>{escape(column)}</th><th>polarity</th><th>where</th><th>paragraph</th></tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table>"
         )
         if len(groups) > OPEN_EXTREMES_MAX_GROUPS:
@@ -374,11 +376,11 @@ def _group_extremes(a: DocumentAnalysis, links: _Links, top: int | None) -> list
 def _arc_section(arcs: list[Path]) -> list[str]:
     """The arc charts, folded: each document's own arc is also on its line below."""
     figures = "".join(
-        figure_html(png, f"Score of each paragraph, documents page {number} of {len(arcs)}.")
+        figure_html(png, f"Polarity of each paragraph, documents page {number} of {len(arcs)}.")
         for number, png in enumerate(arcs, 1)
     )
     summary = (
-        f"{len(arcs)} chart{'s' * (len(arcs) != 1)} of every document's score, paragraph by paragraph "
+        f"{len(arcs)} chart{'s' * (len(arcs) != 1)} of every document's polarity, paragraph by paragraph "
         f"({ARC_PANELS} documents each)"
     )
     return ['<h2 id="arcs">Sentiment arcs</h2>', details_html(summary, figures)]
@@ -403,13 +405,13 @@ def _share_bar(row) -> str:
 
 def _document_sections(a: DocumentAnalysis, links: _Links) -> list[str]:
     """One line per document (its numbers and share bar); a click shows its arc and its paragraphs, each
-    shaded by its score."""
+    shaded by its polarity."""
     by_doc: dict[Any, list] = {}
     for paragraph in _records(a.paragraphs.sort_values(["paragraph"], kind="stable")):
         by_doc.setdefault(paragraph.document, []).append(paragraph)
     legend = (
         '<p class="legend note">One line per document, in the order of the source; click one to read its '
-        "paragraphs, each shaded by its score: "
+        "paragraphs, each shaded by its polarity: "
         + "".join(
             f'<span style="background-color:{_shade(s)}">{s:+.1f}</span>' for s in (-1, -0.5, 0, 0.5, 1)
         )
@@ -422,21 +424,21 @@ def _document_sections(a: DocumentAnalysis, links: _Links) -> list[str]:
         anchor = links.anchors[row.document]
         summary = (
             f'{_share_bar(row)}<span class="doc-title">{escape(row.document)}: {escape(row.title)}</span> '
-            f'<span class="note">{row.paragraphs:,} ¶ · {row.words:,} words · mean score '
-            f"{row.mean_score:+.2f}</span>"
+            f'<span class="note">{row.paragraphs:,} ¶ · {row.words:,} words · mean polarity '
+            f"{row.mean_polarity:+.2f}</span>"
         )
         content = [
             f'<p class="note">{row.paragraphs:,} paragraphs · {row.words:,} words · positive '
             f"{_percent(row.share_positive)} · neutral {_percent(row.share_neutral)} · negative "
-            f"{_percent(row.share_negative)} · mean score {row.mean_score:+.2f}</p>",
-            _arc_svg([p.score for p in part]),
+            f"{_percent(row.share_negative)} · mean polarity {row.mean_polarity:+.2f}</p>",
+            _arc_svg([p.polarity for p in part]),
         ]
         for p in part:
             content.append(
                 f'<p class="paragraph" id="{anchor}-p-{p.paragraph}" data-paragraph="{p.paragraph}" '
-                f'data-score="{p.score:.4f}" data-label="{escape(p.label)}" data-start="{p.start}" '
-                f'data-end="{p.end}" style="background-color:{_shade(p.score)}">'
-                f'<span class="score">{p.score:+.2f}</span>'
+                f'data-polarity="{p.polarity:.4f}" data-label="{escape(p.label)}" data-start="{p.start}" '
+                f'data-end="{p.end}" style="background-color:{_shade(p.polarity)}">'
+                f'<span class="polarity">{p.polarity:+.2f}</span>'
                 f'<span class="label">{escape(p.label)}</span>{escape(p.text)}</p>'
             )
         sections.append(

@@ -24,14 +24,16 @@ def analyze(paragraphs: list[Paragraph], classes, proba: np.ndarray) -> dict[str
     """Paragraph records and the document's aggregate, by the definitions of :mod:`sentilab.documents`.
 
     Each paragraph's ``label`` is negative/neutral/positive (an exact tie for the top probability is
-    neutral) and its ``score`` is P(positive) - P(negative) in [-1, 1]; ``scores`` are the model's class
-    probabilities. The aggregate has the shares of the three labels, the mean score, and the label with the
-    largest share (a tie goes to the sign of the mean score, neutral when it is 0).
+    neutral), its ``score`` is the model's probability of that label (None for a neutral label no class
+    has) and its ``polarity`` is P(positive) - P(negative) in [-1, 1]; ``scores`` are the model's class
+    probabilities. The aggregate has the shares of the three labels, the mean polarity, and the label with
+    the largest share (a tie goes to the sign of the mean polarity, neutral when it is 0).
     """
-    from sentilab.documents import POLARITIES, class_polarities, document_label, label_and_score
+    from sentilab.documents import class_polarities, document_label, label_paragraphs
+    from sentilab.labels import SENTIMENTS
 
     names = [str(c) for c in classes]
-    labels, scores = label_and_score(proba, class_polarities(classes))
+    labels, scores, polarities = label_paragraphs(proba, class_polarities(classes))
     out = [
         {
             "index": p.index,
@@ -40,20 +42,21 @@ def analyze(paragraphs: list[Paragraph], classes, proba: np.ndarray) -> dict[str
             "words": p.words,
             "text": p.text,
             "label": str(label),
-            "score": float(score),
+            "score": None if np.isnan(score) else float(score),
+            "polarity": float(value),
             "scores": dict(zip(names, map(float, row))),
         }
-        for p, label, score, row in zip(paragraphs, labels, scores, proba)
+        for p, label, score, value, row in zip(paragraphs, labels, scores, polarities, proba)
     ]
     n = len(paragraphs)
-    shares = {polarity: float(np.sum(labels == polarity) / n) for polarity in POLARITIES}
-    mean_score = float(np.mean(scores))
+    shares = {sentiment: float(np.sum(labels == sentiment) / n) for sentiment in SENTIMENTS}
+    mean_polarity = float(np.mean(polarities))
     aggregate = {
-        "label": document_label(shares, mean_score),
+        "label": document_label(shares, mean_polarity),
         "paragraphs": n,
         "words": int(sum(p.words for p in paragraphs)),
         "shares": shares,
-        "mean_score": mean_score,
+        "mean_polarity": mean_polarity,
     }
     return {"paragraphs": out, "aggregate": aggregate}
 

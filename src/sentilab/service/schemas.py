@@ -101,7 +101,11 @@ class ParagraphResult(BaseModel):
     label: str = Field(
         description="negative, neutral or positive (an exact tie for the top probability is neutral)."
     )
-    score: float = Field(
+    score: float | None = Field(
+        description="The model's probability of that label, in [0, 1]; null for a neutral label the model "
+        "has no class for (a two-class model's exact tie)."
+    )
+    polarity: float = Field(
         description="P(positive) - P(negative), from -1 (surely negative) to +1 (surely positive)."
     )
     scores: dict[str, float] = Field(description="The model's probability of each of its labels.")
@@ -109,14 +113,14 @@ class ParagraphResult(BaseModel):
 
 class Aggregate(BaseModel):
     label: str = Field(
-        description="The label with the largest share of paragraphs (a tie: the sign of mean_score, or neutral)."
+        description="The label with the largest share of paragraphs (a tie: the sign of mean_polarity, or neutral)."
     )
     paragraphs: int = Field(description="How many paragraphs were scored.")
     words: int = Field(description="Words in the document.")
     shares: dict[str, float] = Field(
         description="Fraction of paragraphs that are negative, neutral, positive."
     )
-    mean_score: float = Field(description="Mean paragraph score, in [-1, 1].")
+    mean_polarity: float = Field(description="Mean paragraph polarity, in [-1, 1].")
 
 
 class AnalyzeResponse(BaseModel):

@@ -94,7 +94,7 @@ function renderVerdict(result) {
   const label = $("result-label");
   label.textContent = agg.label;
   label.className = `label ${labelClass(agg.label)}`;
-  $("result-score").textContent = signed(agg.mean_score);
+  $("result-polarity").textContent = signed(agg.mean_polarity);
   const parts = Object.entries(agg.shares)
     .filter(([, share]) => share > 0)
     .sort((a, b) => b[1] - a[1])
@@ -122,18 +122,17 @@ function renderParagraphs(paragraphs) {
     li.id = `paragraph-${p.index}`;
     li.dataset.index = p.index;
     li.dataset.label = p.label;
-    li.dataset.score = p.score;
-    // Shade: faint for a balanced paragraph (score 0), strong for a certain one (|score| 1).
-    li.style.setProperty("--tint", (0.06 + 0.3 * Math.min(1, Math.abs(p.score))).toFixed(3));
+    li.dataset.polarity = p.polarity;
+    // Shade: faint for a balanced paragraph (polarity 0), strong for a certain one (|polarity| 1).
+    li.style.setProperty("--tint", (0.06 + 0.3 * Math.min(1, Math.abs(p.polarity))).toFixed(3));
     const head = document.createElement("div");
     head.className = "paragraph-head";
     const strong = document.createElement("strong");
     strong.className = "paragraph-label";
     strong.textContent = p.label;
-    // In /v1/analyze a paragraph's score is its polarity; its label's probability is in its scores.
-    const probability = p.scores[p.label];
-    const sure = probability === undefined ? "" : ` · probability ${fmt(probability)}`;
-    head.append(`¶ ${p.index + 1} · `, strong, ` · polarity ${signed(p.score)}${sure} · ${p.words} words`);
+    // score: the probability of the paragraph's label (null for a neutral label the model has no class for).
+    const sure = p.score === null || p.score === undefined ? "" : ` · probability ${fmt(p.score)}`;
+    head.append(`¶ ${p.index + 1} · `, strong, ` · polarity ${signed(p.polarity)}${sure} · ${p.words} words`);
     const text = document.createElement("p");
     text.className = "paragraph-text";
     text.textContent = p.text;
@@ -237,7 +236,7 @@ async function explainAll(run, paragraphs, model, labels) {
 function clearResult() {
   $("results").hidden = true;
   $("result-label").textContent = "";
-  $("result-score").textContent = "";
+  $("result-polarity").textContent = "";
   $("result-summary").textContent = "";
   $("share-bar").replaceChildren();
   $("top-tokens").replaceChildren();
