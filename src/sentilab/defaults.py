@@ -70,16 +70,6 @@ def get_default_model(*, retrain: bool = False, on_status: Callable[[str], None]
     return model
 
 
-def resolve_model(model_dir: str | Path | None, *, on_status: Callable[[str], None] | None = _stderr):
-    """``(model, source)``: the saved model in ``model_dir``, or the default model when it is None or
-    ``"default"`` (source ``"default model"``). Every command that takes an optional model uses this."""
-    if model_dir is None or str(model_dir) == "default":
-        return get_default_model(on_status=on_status), "default model"
-    from sentilab.models.base import SentimentModel
-
-    return SentimentModel.load(model_dir), str(model_dir)
-
-
 def _load_cached(directory: Path, say):
     from sentilab.models.base import SentimentModel
 

