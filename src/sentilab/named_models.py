@@ -143,7 +143,7 @@ def build_estimate(device: str | None = None) -> tuple[float, str]:
     ``(20.0, "2 CPU cores")`` or ``(3.0, "the GPU")``; ``device`` None/"auto" means what "auto" would pick."""
     if resolve_device(device) == "cuda":
         return BUILD_MINUTES_GPU, "the GPU"
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = cpu_cores()
     minutes = BUILD_MINUTES_CPU_2_CORES * 2 / max(1, min(cores, CPU_SCALING_CORES))
     return minutes, f"{cores} CPU core{'s' if cores != 1 else ''}"
 
@@ -151,6 +151,11 @@ def build_estimate(device: str | None = None) -> tuple[float, str]:
 def describe_estimate(device: str | None = None) -> str:
     minutes, where = build_estimate(device)
     return f"about {minutes:.0f} minute{'s' if round(minutes) != 1 else ''} here, on {where}"
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def cuda_available() -> bool:
