@@ -309,6 +309,8 @@ def test_model_best_works_in_every_command(built_best, tiny_best, tmp_path):
     )
     analyzed = invoke("analyze", docs, "--model", "best", "--out", tmp_path / "an", "--json")
     assert analyzed.exit_code == 0, analyzed.output
+    audited = invoke("audit", "best", "--out", tmp_path / "au", "--no-fairness", "--per-test", "5")
+    assert audited.exit_code == 0 and audited.stdout.startswith("model: best model (bow")
     scored = invoke("predict", "--file", docs, "--model", "best", "--out", tmp_path / "scored.csv")
     assert scored.exit_code == 0, scored.output
     assert pd.read_csv(tmp_path / "scored.csv")["sentilab_label"].tolist() == ["positive", "negative"]

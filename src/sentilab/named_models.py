@@ -309,7 +309,8 @@ def build_best(
         f"building sentilab's best model: {recipe.model} ({_shown(recipe.params)}) on the train splits of "
         f"{', '.join(recipe.datasets)}; {describe_estimate(used_device)}"
     )
-    say(f"checkpoints go to {best_checkpoint_dir()}: if the build stops, the same command resumes it")
+    if "checkpoint_dir" in settings:
+        say(f"checkpoints go to {best_checkpoint_dir()}: if the build stops, the same command resumes it")
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:  # data notes become status lines
         warnings.simplefilter("always")
