@@ -290,7 +290,7 @@ def build_best(
     replaced: a foreign file in the model's folder stops the build before any work.
     """
     from sentilab.paths import check_output_dir
-    from sentilab.training import load_training_data, save_run, train_and_save
+    from sentilab.training import build_model, load_training_data, save_run, train_and_save
 
     say = on_status or (lambda line: None)
     recipe = BEST_RECIPE
@@ -302,6 +302,7 @@ def build_best(
     if meta is not None and not rebuild:
         say("the built best model comes from an older recipe; building the current one")
     settings = _build_settings(recipe, device, verbose)
+    build_model(recipe.model, settings)  # a setting the model does not have: an error before any loading
     used_device = resolve_device(settings["device"]) if "device" in settings else "cpu"
     if rebuild:
         _clear_checkpoints()
@@ -327,6 +328,8 @@ def build_best(
         command="sentilab models build best",
     )
     seconds = time.perf_counter() - start
+    reported = getattr(run.model, "device_", None)  # what "auto" became, where the model says so
+    used_device = str(reported) if reported else used_device
     extra = {"best_recipe": asdict(recipe), "device": used_device, "build_seconds": round(seconds, 1)}
     save_run(run, directory, extra)
     _clear_checkpoints()
