@@ -111,7 +111,7 @@ def resolve_model(spec: Any, *, on_status: Callable[[str], None] | None = _stder
 
     ``on_status`` receives one line per step of the default model's first-use training (default: stderr).
     """
-    if spec is None or spec == "default":
+    if spec is None or (isinstance(spec, str) and spec == "default"):
         return defaults.get_default_model(on_status=on_status), "default model"
     if is_named(spec):
         return load_best(on_status=on_status), f"{spec} model"
