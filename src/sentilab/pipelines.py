@@ -8,6 +8,9 @@ of records, in order), with the records of :mod:`sentilab.records`::
     {'label': 'positive', 'score': 0.93, 'polarity': 0.91, 'scores': {...}}
     >>> classify = sentilab.pipeline(model="runs/bow", batch_size=512)   # doctest: +SKIP
     >>> classify(["great", "awful"])                                    # doctest: +SKIP
+
+A model is a name (``"default"``, ``"best"``: :mod:`sentilab.named_models`), a saved model directory or a
+fitted model.
 """
 
 from __future__ import annotations
@@ -43,9 +46,9 @@ class SentimentPipeline:
 
 
 def _resolve(model: Any):
-    """A fitted model object, from a name ("default"), a saved model directory, or a model itself."""
+    """A fitted model object, from a name ("default", "best"), a saved model directory, or a model itself."""
     if isinstance(model, (str, Path)):
-        from sentilab.models import load_model
+        from sentilab.named_models import load_model
 
         return load_model(model)
     if hasattr(model, "predict_records") and hasattr(model, "classes_"):
@@ -56,25 +59,27 @@ def _resolve(model: Any):
             hint="fit it first, or pass a saved model directory",
         )
     raise ModelError(
-        f"model must be 'default', a saved model directory or a fitted sentilab model, got {type(model).__name__}"
+        f"model must be 'default', 'best', a saved model directory or a fitted sentilab model, "
+        f"got {type(model).__name__}"
     )
 
 
-_PIPELINES: dict[str, SentimentPipeline] = {}
+_PIPELINES: dict[str | Path, SentimentPipeline] = {}
 
 
 def pipeline(model: Any = "default", *, batch_size: int = 1024) -> SentimentPipeline:
-    """A :class:`SentimentPipeline` over ``model``: ``"default"``, a saved model directory, or a fitted model."""
+    """A :class:`SentimentPipeline` over ``model``: ``"default"``, ``"best"``, a saved model directory, or a
+    fitted model."""
     return SentimentPipeline(model, batch_size=batch_size)
 
 
 def predict(texts, *, model: Any = "default"):
     """Sentiment of one text (→ one record) or of a list of texts (→ a list of records).
 
-    The model (``"default"`` or a directory) is loaded once per process and reused by later calls.
+    The model (``"default"``, ``"best"`` or a directory) is loaded once per process and reused by later calls.
     """
     if isinstance(model, (str, Path)):
-        key = str(model)
+        key = model  # "best" (the named model) and Path("best") (a folder) are different keys
         if key not in _PIPELINES:
             _PIPELINES[key] = SentimentPipeline(model)
         return _PIPELINES[key](texts)

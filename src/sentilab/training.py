@@ -6,26 +6,35 @@ The CLI's ``train``, the default model, the demo and the cross-domain matrix all
 ``settings``        the hyperparameters the caller set, typed (config.json holds every hyperparameter)
 ``random_state``    the seed of every source of randomness (Python, NumPy, PyTorch, the model's own)
 ``command``         the command line that made it (or what the library caller says)
-``data``            where the training data came from, with row counts and the rows dropped while loading
+``data``            where the training data came from, with row counts and the rows dropped while loading;
+                    with several sources, ``data.sources`` holds each one's train and validation rows
 ``data_fingerprint`` sha256 over the training texts and labels (written by the model itself)
-``metrics``         ``{"validation": {...}, "validation_per_class": {...}}`` plus whatever the caller adds
+``metrics``         ``{"validation": {...}, "validation_per_class": {...}}`` plus whatever the caller adds;
+                    with several validation sources ``validation`` is the pooled score and
+                    ``validation:NAME`` each source's own
 ``train_seconds``   wall time of ``fit``
+
+Several datasets at once: :func:`load_training_data` (``"crowdflower-tweets,vader-tweets"``, ``"labelled"``)
+loads each one's train and validation splits; the train splits are merged, the validation splits kept apart
+so :func:`train_and_save` scores each source and all of them pooled.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shlex
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sentilab.errors import ModelError
+from sentilab.errors import DataError, ModelError
 
 
 @dataclass
@@ -37,6 +46,8 @@ class TrainingData:
     source: str = ""
     #: Rows removed while loading, by reason, e.g. ``{"empty text": 239, "duplicate": 12}``.
     dropped: dict[str, int] = field(default_factory=dict)
+    #: Rows per source when several were merged (:meth:`merge`), in order; empty for a single source.
+    rows_per_source: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -60,19 +71,32 @@ class TrainingData:
 
     @classmethod
     def merge(cls, parts: Sequence[TrainingData]) -> TrainingData:
-        """Several sources as one: texts in order, sources joined with '+', drop counts added up."""
+        """Several sources as one: texts in order, sources joined with '+', drop counts added up, and
+        the rows of each source in :attr:`rows_per_source`."""
         texts: list[str] = []
         labels: list[Any] = []
         dropped: dict[str, int] = {}
+        rows: dict[str, int] = {}
         for part in parts:
             texts += part.texts
             labels += part.labels
             for reason, count in part.dropped.items():
                 dropped[reason] = dropped.get(reason, 0) + count
-        return cls(texts, labels, source="+".join(p.source for p in parts), dropped=dropped)
+            for source, count in (part.rows_per_source or {part.source: len(part)}).items():
+                rows[source] = rows.get(source, 0) + count
+        merged = cls(texts, labels, source="+".join(p.source for p in parts), dropped=dropped)
+        merged.rows_per_source = rows if len(rows) > 1 else {}
+        return merged
+
+    def class_counts(self) -> dict[str, int]:
+        """Rows per label, labels in sorted order: ``{"negative": 12, "positive": 9}``."""
+        return {str(label): n for label, n in sorted(Counter(map(str, self.labels)).items())}
 
     def describe(self) -> dict[str, Any]:
-        return {"source": self.source, "rows": len(self), "dropped": dict(self.dropped)}
+        described = {"source": self.source, "rows": len(self), "dropped": dict(self.dropped)}
+        if self.rows_per_source:
+            described["rows_per_source"] = dict(self.rows_per_source)
+        return described
 
 
 def _as_training_data(data) -> TrainingData:
@@ -89,6 +113,101 @@ def _as_training_data(data) -> TrainingData:
     return TrainingData(list(texts), list(labels))
 
 
+def parse_data_names(spec) -> list[str]:
+    """The sources a ``--data`` value names, in order: ``"a,b"`` -> ``["a", "b"]``.
+
+    ``labelled`` stands for every labelled registry dataset (:data:`sentilab.data.registry.LABELLED`). A value
+    that is an existing path is one source even when its name holds a comma (a file wins over a list); a
+    list or tuple is taken name by name (groups expanded the same way). A name given twice is an error.
+    """
+    from sentilab.data.registry import DATASET_GROUPS
+
+    if isinstance(spec, (str, os.PathLike)):
+        text = os.fspath(spec)
+        parts = [text] if os.path.exists(text) else [part.strip() for part in text.split(",")]
+    else:
+        parts = [os.fspath(part).strip() for part in spec]
+    if not parts or not all(parts):
+        raise DataError(
+            f"no dataset in {spec!r}" if not any(parts) else f"{spec!r} has an empty dataset name",
+            hint="name one or more datasets separated by commas, e.g. crowdflower-tweets,vader-tweets "
+            "(or labelled: every labelled registry dataset)",
+        )
+    names: list[str] = []
+    for part in parts:
+        for name in (part,) if os.path.exists(part) else DATASET_GROUPS.get(part, (part,)):
+            if name in names:
+                group = next((g for g, members in DATASET_GROUPS.items() if name in members), None)
+                raise DataError(
+                    f"dataset {name!r} is named twice"
+                    + (f" ({group} already includes it)" if group in parts else ""),
+                    hint="name each dataset once: training on the same rows twice would weigh them double",
+                )
+            names.append(name)
+    return names
+
+
+@dataclass
+class TrainingSet:
+    """Several sources loaded at once (:func:`load_training_data`): their train splits merged into one,
+    their validation splits kept apart, so a model is scored on each source and on all of them pooled."""
+
+    train: TrainingData
+    #: Each source's validation split, by source name, in order (empty when none was loaded).
+    validation: dict[str, TrainingData] = field(default_factory=dict)
+    #: Each source's load report (:class:`sentilab.data.split.LoadReport`) of its train split, by name.
+    reports: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sources(self) -> list[str]:
+        return list(self.reports)
+
+    def pooled_validation(self) -> TrainingData | None:
+        """Every source's validation split as one (None without validation)."""
+        parts = list(self.validation.values())
+        return TrainingData.merge(parts) if parts else None
+
+
+def load_training_data(
+    names,
+    *,
+    split: str | None = "train",
+    validation_split: str | None = "validation",
+    sample: int | None = None,
+    validation_sample: int | None = None,
+    seed: int = 0,
+    **options,
+) -> TrainingSet:
+    """Load one or several datasets to train on: ``"crowdflower-tweets,vader-tweets"``, ``"labelled"``, a
+    list of names, or a local file (see :func:`parse_data_names`).
+
+    Each source's ``split`` is loaded (``sample``: a stratified sample of that many texts *from each*) and
+    the parts are merged in order; each source's ``validation_split`` is kept apart (``None``: none).
+    ``options`` go to :func:`sentilab.data.load_dataset` for every source (``text_col``, ``neutral_band``...).
+
+    >>> data = load_training_data("uci-yelp,uci-amazon")          # doctest: +SKIP
+    >>> len(data.train), list(data.validation)                      # doctest: +SKIP
+    (1600, ['uci-yelp', 'uci-amazon'])
+    """
+    from sentilab.data import load_dataset
+
+    parts: list[TrainingData] = []
+    validation: dict[str, TrainingData] = {}
+    reports: dict[str, Any] = {}
+    for name in parse_data_names(names):
+        dataset = load_dataset(name, split=split, sample=sample, seed=seed, **options)
+        part = TrainingData.from_dataset(dataset)
+        if part.source in reports:  # two files with the same name in different folders: keep them apart
+            part.source = name
+        parts.append(part)
+        reports[part.source] = dataset.report
+        if validation_split is not None:
+            held = load_dataset(name, split=validation_split, sample=validation_sample, seed=seed, **options)
+            validation[part.source] = TrainingData.from_dataset(held)
+            validation[part.source].source = part.source
+    return TrainingSet(TrainingData.merge(parts), validation, reports)
+
+
 @dataclass
 class TrainingRun:
     """What :func:`train_and_save` did: the fitted model, its validation score and where it was saved."""
@@ -97,9 +216,11 @@ class TrainingRun:
     train: TrainingData
     validation: TrainingData | None
     seconds: float
-    evaluation: Any = None  # sentilab.evaluate.Evaluation of the validation split, when there is one
+    evaluation: Any = None  # sentilab.evaluate.Evaluation of the (pooled) validation split, when there is one
     directory: Path | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: With several validation sources: each one's Evaluation, by source name.
+    source_evaluations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -156,53 +277,101 @@ def train_and_save(
     """Train ``model`` on ``train``, score it on ``validation`` and (when ``out`` is given) save it.
 
     ``model``: a registry name or an unfitted model; ``settings``: ``--set`` style overrides;
-    ``train``/``validation``: a Dataset, a :class:`TrainingData` or a ``(texts, labels)`` pair.
+    ``train``/``validation``: a Dataset, a :class:`TrainingData` or a ``(texts, labels)`` pair;
+    ``validation`` may also be ``{source: data}`` (a :attr:`TrainingSet.validation`): the pooled sources
+    are the validation split, and each is scored on its own as ``validation:SOURCE`` too.
     ``use_validation_in_fit`` passes the validation split to ``fit`` (early stopping in the trainers).
     ``extra_metrics(model)`` adds more entries to ``metrics`` (e.g. held-out test scores) before saving.
     """
-    from sentilab.evaluate import evaluate
-
     train = _as_training_data(train)
-    validation = _as_training_data(validation)
+    per_source = _validation_sources(validation)
+    validation = TrainingData.merge(list(per_source.values())) if per_source else None
     seed_everything(random_state)
     model = build_model(model, settings, random_state=random_state)
     fit_validation = (validation.texts, validation.labels) if validation and use_validation_in_fit else None
     start = time.perf_counter()
     model.fit(train.texts, train.labels, validation=fit_validation)
     seconds = time.perf_counter() - start
-    metrics: dict[str, Any] = {}
-    evaluation = None
-    if validation is not None and len(validation):
-        evaluation = evaluate(
-            model, validation.texts, validation.labels, data=f"{validation.source}:validation"
-        )
-        metrics = {"validation": evaluation.summary(), "validation_per_class": evaluation.per_class}
+    evaluation, source_evaluations, metrics = _score_validation(model, validation, per_source)
     if extra_metrics is not None:
         metrics.update(extra_metrics(model))
     model.metrics_ = metrics  # a freshly trained model reports what a loaded one does
+    data = {"train": train.describe(), "validation": validation.describe() if validation else None}
+    if len(per_source) > 1 or train.rows_per_source:
+        data["sources"] = {
+            name: {"train_rows": rows, "validation_rows": len(per_source[name]) if name in per_source else 0}
+            for name, rows in (train.rows_per_source or {train.source: len(train)}).items()
+        }
     meta = {
         "metrics": metrics,
         "settings": {key: model.get_params(deep=False)[key] for key in settings or {}},
         "random_state": random_state,
         "command": current_command() if command is None else command,
-        "data": {"train": train.describe(), "validation": validation.describe() if validation else None},
+        "data": data,
         "train_rows": len(train),
         "validation_rows": len(validation) if validation else 0,
         "train_seconds": round(seconds, 3),
         **(extra_meta or {}),
     }
     run = TrainingRun(model, train, validation, seconds, evaluation, meta=meta)
+    run.source_evaluations = source_evaluations
     if out is not None:
-        extra = {key: value for key, value in meta.items() if key != "metrics"}
-        run.directory = model.save(out, metrics=metrics, extra_meta=extra)
+        save_run(run, out)
     return run
+
+
+def save_run(run: TrainingRun, out: str | Path, extra_meta: dict[str, Any] | None = None) -> Path:
+    """Save a run's model to ``out`` with everything :func:`train_and_save` records (plus ``extra_meta``,
+    e.g. what a caller measured after training)."""
+    run.meta.update(extra_meta or {})
+    extra = {key: value for key, value in run.meta.items() if key != "metrics"}
+    run.directory = run.model.save(out, metrics=run.metrics, extra_meta=extra)
+    return run.directory
+
+
+def _validation_sources(validation) -> dict[str, TrainingData]:
+    """``{source: TrainingData}`` from whatever ``train_and_save`` was given as validation (None: ``{}``)."""
+    if validation is None:
+        return {}
+    if isinstance(validation, Mapping):
+        parts = {str(name): _as_training_data(part) for name, part in validation.items() if part is not None}
+        for name, part in parts.items():
+            part.source = part.source or name
+        return parts
+    part = _as_training_data(validation)
+    return {part.source: part}
+
+
+def _score_validation(model, pooled: TrainingData | None, per_source: dict[str, TrainingData]):
+    """``(pooled evaluation, {source: evaluation}, metrics)``: one source is scored once; several are
+    scored pooled (``validation``) and each on its own (``validation:SOURCE``)."""
+    from sentilab.evaluate import evaluate
+
+    if pooled is None or not len(pooled):
+        return None, {}, {}
+    evaluation = evaluate(model, pooled.texts, pooled.labels, data=f"{pooled.source}:validation")
+    metrics: dict[str, Any] = {
+        "validation": evaluation.summary(),
+        "validation_per_class": evaluation.per_class,
+    }
+    by_source = {}
+    if len(per_source) > 1:
+        for name, part in per_source.items():
+            if len(part):
+                by_source[name] = evaluate(model, part.texts, part.labels, data=f"{name}:validation")
+                metrics[f"validation:{name}"] = by_source[name].summary()
+    return evaluation, by_source, metrics
 
 
 __all__ = [
     "TrainingData",
     "TrainingRun",
+    "TrainingSet",
     "build_model",
     "current_command",
+    "load_training_data",
+    "parse_data_names",
+    "save_run",
     "seed_everything",
     "train_and_save",
 ]

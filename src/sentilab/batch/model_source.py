@@ -44,18 +44,11 @@ class ModelSource:
 
 
 def model_source(model_dir: str | os.PathLike | None, *, on_status=None) -> tuple[ModelSource, object]:
-    """``(source, model)`` for a model directory, or for sentilab's default model when ``model_dir`` is None
-    or ``"default"`` (trained on first use, then its cached directory is what workers load)."""
-    if model_dir is None or str(model_dir) == "default":
-        from sentilab.defaults import default_model_dir, get_default_model
+    """``(source, model)`` for a model directory or a named model (None or ``"default"``: the default model,
+    trained on first use; ``"best"``: the built best model): workers load its saved directory."""
+    from sentilab.named_models import model_directory
 
-        model = get_default_model(on_status=on_status)  # makes sure the directory exists and is current
-        directory = default_model_dir()
-    else:
-        from sentilab.models import load_model
-
-        directory = Path(model_dir)
-        model = load_model(directory)
+    directory, model = model_directory(model_dir, on_status=on_status)
     meta = Path(directory) / "meta.json"
     try:
         fingerprint = hashlib.sha256(meta.read_bytes()).hexdigest()

@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "demo": "sentilab.cli.demo_cmd:demo",
     "audit": "sentilab.cli.audit_cmd:audit",
     "explore": "sentilab.cli.explore_cmd:explore_command",
+    "models": "sentilab.cli.models_cmd:models",
 }
 
 
@@ -94,6 +95,7 @@ def main() -> None:
       sentilab train --data crowdflower-tweets --model bow --out runs/bow
       sentilab evaluate runs/bow --data vader-tweets
       sentilab predict --model runs/bow "I can't stand this phone"
+      sentilab models build best               # the fine-tuned encoder, once; then --model best anywhere
 
     Files are cached under $SENTILAB_HOME (default ~/.cache/sentilab).
 

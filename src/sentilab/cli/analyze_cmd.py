@@ -39,9 +39,9 @@ PLAIN_TEXT_SUFFIXES = (".txt", ".text", ".md")
 DEFAULT_GROUP_COLUMNS = ("speaker", "party")
 
 
-def load_model_for_analysis(model_dir: Path | None):
+def load_model_for_analysis(model_dir: str | None):
     """``(model, description)``: the model in ``model_dir``, or sentilab's default model."""
-    from sentilab.defaults import resolve_model
+    from sentilab.named_models import resolve_model
 
     model, source = resolve_model(model_dir)
     name = getattr(model, "name", type(model).__name__)
@@ -124,9 +124,9 @@ def _slug(name: str) -> str:
     "--model",
     "-m",
     "model_dir",
-    type=click.Path(path_type=Path),
+    metavar="NAME|DIR",
     default=None,
-    help="Directory of a trained model (from `sentilab train --out DIR`)  [default: the default model]",
+    help="A named model (default, best) or a trained model directory  [default: the default model]",
 )
 @click.option(
     "--words",

@@ -27,8 +27,8 @@ Writes DIR/audit.json, DIR/report.html (self-contained) and one PNG per chart.
 """
 
 
-def _load_model(model_dir: Path | None):
-    from sentilab.defaults import resolve_model
+def _load_model(model_dir: str | None):
+    from sentilab.named_models import resolve_model
 
     return resolve_model(model_dir)
 
@@ -45,7 +45,7 @@ def _pick_sentence_col(columns: Sequence[str], source: str) -> str:
 
 
 @click.command("audit", epilog=EPILOG)
-@click.argument("model", required=False, type=click.Path(path_type=Path))
+@click.argument("model", required=False)
 @click.option(
     "--out",
     "-o",
@@ -130,7 +130,8 @@ def audit(
 ):  # fmt: skip
     """Audit a model for bias across groups of people and for basic behaviour.
 
-    MODEL is a saved model directory; without it the default model is audited.
+    MODEL is a saved model directory or a named model (default, best); without it the default model
+    is audited.
 
     \b
     Fairness: template sentences whose person slot holds female/male noun phrases and first names

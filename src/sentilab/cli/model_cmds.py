@@ -51,8 +51,8 @@ def is_registry_name(name: str) -> bool:
 
 
 def load_model_arg(model: str):
-    """A model directory, or ``default`` for sentilab's default model."""
-    from sentilab.defaults import resolve_model
+    """A model directory, or a named model (``default``, ``best``: :mod:`sentilab.named_models`)."""
+    from sentilab.named_models import resolve_model
 
     return resolve_model(model, on_status=lambda line: click.echo(line, err=True))[0]
 
@@ -154,8 +154,9 @@ def _show_default(value) -> str:
 @click.option(
     "--data",
     "data_spec",
-    metavar="NAME|PATH",
-    help="Registry dataset (see `sentilab data list`) or a local file.",
+    metavar="NAME[,NAME...]|PATH",
+    help="Registry dataset(s) (see `sentilab data list`), comma-separated, or a local file; `labelled` is "
+    "every labelled registry dataset. A value that is an existing file is that file, commas and all.",
 )
 @click.option("--model", "model_name", default="bow", show_default=True, help="Model from the registry.")
 @click.option(
@@ -166,7 +167,10 @@ def _show_default(value) -> str:
 )
 @data_options
 @click.option(
-    "--sample", type=int, help="Train on a stratified sample of N texts (validation: N/4, at least 200)."
+    "--sample",
+    type=int,
+    help="Train on a stratified sample of N texts (validation: N/4, at least 200); with several "
+    "datasets, N from each.",
 )
 @click.option(
     "--seed", type=int, default=0, show_default=True, help="Seed for sampling and model randomness."
@@ -199,20 +203,24 @@ def train(
     as_json,
     help_params,
 ):
-    """Train a model on a dataset and save it (with its validation scores) to a directory.
+    """Train a model on one or several datasets and save it (with its validation scores) to a directory.
 
     \b
     The data's train split trains the model and its validation split scores it; registry datasets have
     fixed splits (80/10/10, or the source's own test set), local files are split the same way.
+    With several datasets (--data a,b or --data labelled: the eight labelled registry sets) their
+    train splits are merged, and the model is scored on each validation split and on all of them
+    pooled (metrics validation and validation:NAME in meta.json).
     Examples:
       sentilab train --data crowdflower-tweets --model bow --out runs/bow
+      sentilab train --data crowdflower-tweets,vader-tweets,uci-yelp --model bow --out runs/mix
+      sentilab train --data labelled --model bow --set negation=true --out runs/all
       sentilab train --data crowdflower-tweets --model bow --set features=nbsvm --set C=3 --out runs/nb
       sentilab train --data reviews.csv --text-col review --label-col stars --out runs/mine
       sentilab train --model bow --help-params        # every setting, its default and what it does
     """
-    from sentilab.data import load_dataset
     from sentilab.paths import check_output_dir
-    from sentilab.training import build_model, train_and_save
+    from sentilab.training import build_model, load_training_data, train_and_save
 
     if help_params:
         click.echo("\n".join(describe_params(model_name)))
@@ -225,7 +233,6 @@ def train(
         overrides["verbose"] = "true"  # progress on the command line; a library fit stays quiet
     out = check_output_dir(out or Path("runs") / model_name, "model")  # before any work, never after
 
-    name, _ = split_data_spec(data_spec)
     say = functools.partial(click.echo, err=as_json)  # with --json, stdout holds only the JSON
     options = {
         "text_col": text_col,
@@ -236,38 +243,90 @@ def train(
         "labels": parse_labels(expected_labels),
     }
     with data_notes():
-        train_ds = load_dataset(name, split="train", sample=sample, seed=seed, **options)
-        valid_sample = None if sample is None else max(200, sample // 4)
-        valid_ds = load_dataset(name, split="validation", sample=valid_sample, seed=seed, **options)
-    counts = " / ".join(f"{k} {v:,}" for k, v in train_ds.report.class_counts.items())
-    say(f"data: {train_ds.name} → {len(train_ds):,} train / {len(valid_ds):,} validation texts ({counts})")
-    for line in train_ds.report.dropped_lines():
-        say(f"  {line}")
+        data = load_training_data(
+            training_sources(data_spec),
+            sample=sample,
+            validation_sample=None if sample is None else max(200, sample // 4),
+            seed=seed,
+            **options,
+        )
+    describe_training_data(data, say)
     shown = ", ".join(f"{k}={v}" for k, v in overrides.items())
     say(f"model: {model_name}" + (f" ({shown})" if shown else " (defaults)"))
-    click.echo(f"training on {len(train_ds):,} texts (seed {seed}) ...", err=True)
+    click.echo(f"training on {len(data.train):,} texts (seed {seed}) ...", err=True)
     run = train_and_save(
-        model_name, train_ds, validation=valid_ds, settings=overrides, random_state=seed, out=out
+        model_name, data.train, validation=data.validation, settings=overrides, random_state=seed, out=out
     )
-    result = run.evaluation
     say(f"trained in {run.seconds:.1f} s")
-    say(
-        f"validation: accuracy {result.accuracy:.3f}  macro-F1 {result.macro_f1:.3f}  "
-        f"macro-recall {result.macro_recall:.3f}  ECE {result.ece:.3f}"
-    )
+    for line in validation_lines(run):
+        say(line)
     say(f"saved → {out}")
     if as_json:
         summary = {
             "model_dir": str(out),
             "model": model_name,
             "settings": run.meta["settings"],
-            "train_rows": len(train_ds),
-            "validation_rows": len(valid_ds),
+            "train_rows": len(run.train),
+            "validation_rows": len(run.validation) if run.validation else 0,
             "dropped": run.train.dropped,
             "seconds": round(run.seconds, 3),
             "validation": run.metrics.get("validation"),
+            **{key: value for key, value in run.metrics.items() if key.startswith("validation:")},
         }
+        if "sources" in run.meta["data"]:
+            summary["sources"] = run.meta["data"]["sources"]
         click.echo(json.dumps(summary, indent=1, default=str))
+
+
+def training_sources(data_spec: str) -> list[str]:
+    """The sources ``--data`` names (a file that exists wins over a comma list), each without a ``:split``
+    suffix (train always trains on the train split and scores the validation split)."""
+    from sentilab.training import parse_data_names
+
+    return [split_data_spec(name)[0] for name in parse_data_names(data_spec)]
+
+
+def _counts(labels: dict[str, int]) -> str:
+    return " / ".join(f"{label} {count:,}" for label, count in labels.items())
+
+
+def describe_training_data(data, say) -> None:
+    """One line per source (rows, classes, what loading dropped), and the merged total for several."""
+    for name, report in data.reports.items():
+        held = data.validation.get(name)
+        say(
+            f"data: {name} → {report.rows:,} train / {len(held or ()):,} validation texts "
+            f"({_counts(report.class_counts)})"
+        )
+        for line in report.dropped_lines():
+            say(f"  {line}")
+    if len(data.reports) > 1:
+        pooled = data.pooled_validation()
+        say(
+            f"data: {len(data.reports)} datasets → {len(data.train):,} train / {len(pooled or ()):,} "
+            f"validation texts ({_counts(data.train.class_counts())})"
+        )
+
+
+def validation_lines(run) -> list[str]:
+    """The validation scores: one line (one source), or the pooled line and one per source."""
+    result = run.evaluation
+    if result is None:
+        return ["validation: none (no validation rows)"]
+    scores = (
+        f"accuracy {result.accuracy:.3f}  macro-F1 {result.macro_f1:.3f}  "
+        f"macro-recall {result.macro_recall:.3f}  ECE {result.ece:.3f}"
+    )
+    if not run.source_evaluations:
+        return [f"validation: {scores}"]
+    width = max(len(name) for name in run.source_evaluations)
+    lines = [f"validation (all {len(run.source_evaluations)} pooled): {scores}"]
+    for name, each in run.source_evaluations.items():
+        lines.append(
+            f"  {name:<{width}}  accuracy {each.accuracy:.3f}  macro-F1 {each.macro_f1:.3f}  "
+            f"({each.n:,} texts)"
+        )
+    return lines
 
 
 # --------------------------------------------------------------------------- evaluate
@@ -291,7 +350,7 @@ def train(
 @neutral_band_option
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, out, neutral_band, as_json):
-    """Score a saved model (or `default`) on labelled data.
+    """Score a saved model (or a named one: `default`, `best`) on labelled data.
 
     \b
     Accuracy, macro-F1, macro-recall, per-class precision/recall/F1, the confusion matrix, ROC-AUC
@@ -300,6 +359,8 @@ def evaluate_command(model_dir, data_spec, text_col, label_col, sample, seed, ou
     Examples:
       sentilab evaluate runs/bow --data vader-tweets            # the test split
       sentilab evaluate runs/bow --data uci-yelp:all --out runs/bow-on-yelp
+      sentilab evaluate best --data vader-nyt        # after `sentilab models build best`
+    A folder named like a named model is reached as ./best.
     """
     from sentilab.data import load_dataset
     from sentilab.evaluate import evaluate
@@ -427,7 +488,7 @@ def benchmark(model_names, data_names, settings, sample, seed, out, neutral_band
 @click.option("--top", type=int, help="Show only the N tokens with the largest contributions.")
 @click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
 def explain(model_dir, text, target, top, as_json):
-    """Which words pushed MODEL (a directory, or `default`) to its prediction for TEXT.
+    """Which words pushed MODEL (a directory, or `default` / `best`) to its prediction for TEXT.
 
     \b
     Linear models (bow) are explained exactly: token contributions plus the intercept add up to the
@@ -458,9 +519,10 @@ def explain(model_dir, text, target, top, as_json):
 @click.option("--target", help="Only this label.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def top_words(model_dir, count, min_df, target, as_json):
-    """The n-grams a linear MODEL (bow) weighs most toward each label.
+    """The n-grams a linear MODEL (a bow directory, or `default`) weighs most toward each label.
 
-    Rare n-grams (one-off usernames, typos) are left out with --min-df.
+    Rare n-grams (one-off usernames, typos) are left out with --min-df. Other models (`best` is the
+    fine-tuned encoder) have no per-n-gram weights: `sentilab explain` works for every model.
     """
     from sentilab.explain import top_words as compute
 
@@ -486,8 +548,8 @@ def top_words(model_dir, count, min_df, target, as_json):
 @click.option(
     "--model",
     "model_dir",
-    metavar="DIR",
-    help="A trained model directory [default: sentilab's default model].",
+    metavar="NAME|DIR",
+    help="A named model (default, best) or a trained model directory [default: sentilab's default model].",
 )
 @click.option(
     "--file",
@@ -512,7 +574,9 @@ def predict(texts, model_dir, file_path, text_col, as_json, out, **batch):
       sentilab predict "I can't stand this phone anymore" "best concert of my life!!"
       sentilab predict --model runs/bow --file tweets.csv --text-col text --json
       cat lines.txt | sentilab predict -
-    Without --model, sentilab's default model is used (trained on first use, then cached).
+      sentilab predict --model best "not bad at all"     # after `sentilab models build best`
+    Without --model, sentilab's default model is used (trained on first use, then cached). A folder
+    named like a named model (default, best) is reached as ./best.
 
     \b
     Large files (--out): read, scored and written in chunks, so memory stays flat; every input row and

@@ -10,10 +10,10 @@ import click
     "--model",
     "model_specs",
     multiple=True,
-    metavar="[NAME=]DIR",
-    help="A model directory to serve (from `sentilab train --out DIR`); repeat to serve several, "
-    "naming them NAME=DIR. The first is the default. Without it: sentilab's default model "
-    "(trained on first use and cached).",
+    metavar="[NAME=]DIR|default|best",
+    help="A model directory to serve (from `sentilab train --out DIR`), or a named model (default, best); "
+    "repeat to serve several, naming them NAME=DIR. The first is the default. Without it: sentilab's "
+    "default model (trained on first use and cached).",
 )
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Interface to listen on (0.0.0.0: every one)."
@@ -41,6 +41,7 @@ def serve(
       sentilab serve                                   # the default model on http://127.0.0.1:8000/
       sentilab serve --model runs/bow --port 8080
       sentilab serve --model bow=runs/bow --model lstm=runs/lstm
+      sentilab serve --model best --model default       # both named models; the page lets you pick
       curl -s localhost:8000/v1/predict -H 'Content-Type: application/json' \\
            -d '{"texts": ["I love it", "worst day ever"]}'
 
@@ -48,7 +49,8 @@ def serve(
     Limits can also come from the environment: SENTILAB_SERVE_MAX_TEXTS, SENTILAB_SERVE_MAX_TEXT_CHARS,
     SENTILAB_SERVE_MAX_DOCUMENT_CHARS, SENTILAB_SERVE_MAX_BODY_BYTES, SENTILAB_SERVE_PARAGRAPH_WORDS,
     SENTILAB_SERVE_BODY_TIMEOUT.
-    A busy port or a bad model directory is reported at once, before anything is served.
+    A busy port, a bad model directory or a best model not built yet (`sentilab models build best`) is
+    reported at once, before anything is served. A folder named best or default is served as ./best.
     """
     from sentilab.errors import require
 

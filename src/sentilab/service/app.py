@@ -87,14 +87,18 @@ class ServedModel:
 
 
 def load_models(settings: ServiceSettings) -> dict[str, tuple[Any, str]]:
-    """``{name: (model, source)}`` for the directories in ``settings``, or the default model when none."""
+    """``{name: (model, source)}`` for the models in ``settings`` (directories, or the named models
+    ``default`` and ``best``, through :func:`sentilab.named_models.resolve_model`), or the default model
+    when none."""
     if settings.models:
-        from sentilab.models import load_model
+        from sentilab.named_models import is_named, named_model_dir, resolve_model
 
         loaded = {}
-        for name, directory in settings.models.items():
-            log.info("loading model %r from %s", name, directory)
-            loaded[name] = (load_model(directory), str(directory))
+        for name, spec in settings.models.items():
+            log.info("loading model %r from %s", name, spec)
+            model, _ = resolve_model(spec)
+            source = f"sentilab {spec} model ({named_model_dir(spec)})" if is_named(spec) else str(spec)
+            loaded[name] = (model, source)
         return loaded
     from sentilab.defaults import default_model_dir, get_default_model
 

@@ -15,7 +15,9 @@ max_body_bytes              SENTILAB_SERVE_MAX_BODY_BYTES       8 MiB      refus
 body_timeout                SENTILAB_SERVE_BODY_TIMEOUT         10 (s)     a body that stops arriving for this
                                                                            long is answered 408 and closed
 paragraph_words             SENTILAB_SERVE_PARAGRAPH_WORDS      100        the speeches workflow's paragraph size
-models                      SENTILAB_SERVE_MODELS               (none)     NAME=DIR,...; none: the default model
+models                      SENTILAB_SERVE_MODELS               (none)     [NAME=]DIR or a named model
+                                                                           (default, best), comma-separated;
+                                                                           none: the default model
 ==========================  ==================================  =========  ======================================
 """
 
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from sentilab.errors import SentilabError
+from sentilab.named_models import is_named
 
 ENV_PREFIX = "SENTILAB_SERVE_"
 #: A model name clients can type in a request: letters, digits, dot, dash, underscore.
@@ -47,8 +50,9 @@ LIMIT_HELP = {
 class ServiceSettings:
     """What ``sentilab serve`` serves and the limits it enforces (see the module docstring's table)."""
 
-    #: name -> model directory, in order; the first is the default. Empty: the built-in default model.
-    models: Mapping[str, Path] = field(default_factory=dict)
+    #: name -> model directory (a Path) or named model (the string "default" or "best"), in order; the
+    #: first is the default. Empty: the built-in default model.
+    models: Mapping[str, Path | str] = field(default_factory=dict)
     max_texts: int = 256
     max_text_chars: int = 5_000
     max_document_chars: int = 200_000
@@ -72,7 +76,7 @@ class ServiceSettings:
         object.__setattr__(self, "body_timeout", float(timeout))
         models = {}
         for name, directory in dict(self.models).items():
-            models[check_model_name(name)] = Path(directory)
+            models[check_model_name(name)] = directory if is_named(directory) else Path(directory)
         object.__setattr__(self, "models", models)
 
     @property
@@ -121,13 +125,14 @@ def check_model_name(name: str) -> str:
     return name
 
 
-def parse_model_specs(specs: Iterable[str]) -> dict[str, Path]:
+def parse_model_specs(specs: Iterable[str]) -> dict[str, Path | str]:
     """``["runs/bow", "lstm=runs/lstm"]`` -> ``{"bow": Path("runs/bow"), "lstm": Path("runs/lstm")}``.
 
     ``NAME=DIR`` names a model; a bare ``DIR`` is named after its last path component. A ``=`` inside a path
-    is kept when the whole spec is an existing path.
+    is kept when the whole spec is an existing path. The named models stay names: ``["default", "best"]``
+    -> ``{"default": "default", "best": "best"}`` (``NAME=best`` serves best as NAME; ``./best`` is a folder).
     """
-    models: dict[str, Path] = {}
+    models: dict[str, Path | str] = {}
     for spec in specs:
         spec = spec.strip()
         name, sep, directory = spec.partition("=")
@@ -143,7 +148,7 @@ def parse_model_specs(specs: Iterable[str]) -> dict[str, Path]:
                 f"two models are named {name!r} ({models[name]} and {directory})",
                 hint="name them apart: --model NAME=DIR",
             )
-        models[name] = Path(directory)
+        models[name] = directory if is_named(directory) else Path(directory)
     return models
 
 
