@@ -685,7 +685,9 @@ class BowModel(SentimentModel):
             token_scores[start : start + order] += share
         decision = intercept + float(contrib.sum())
         if self.lexicon_coef_ is not None:
-            lexicon_features, lexicon_tokens = self._lexicon_contributions(flat, sign * self.lexicon_coef_[row])
+            lexicon_features, lexicon_tokens = self._lexicon_contributions(
+                flat, sign * self.lexicon_coef_[row]
+            )
             features += lexicon_features
             token_scores += lexicon_tokens
             decision += sum(f["contribution"] for f in lexicon_features)
@@ -711,7 +713,12 @@ class BowModel(SentimentModel):
         for j, part in enumerate([positive, negative, positive, negative]):  # the terms of each feature
             value, weight = float(L[0, j]), float(weights[j])
             features.append(
-                {"feature": LEXICON_FEATURES[j], "value": value, "weight": weight, "contribution": value * weight}
+                {
+                    "feature": LEXICON_FEATURES[j],
+                    "value": value,
+                    "weight": weight,
+                    "contribution": value * weight,
+                }
             )
             if part.sum() > 0:  # the value is 0 when no token has valence of that sign: nothing to spread
                 token_scores += value * weight * part / part.sum()
@@ -726,7 +733,11 @@ class BowModel(SentimentModel):
             raise ModelError(f"target {target!r} is not a class of this model ({', '.join(labels)})")
         klass = labels.index(target)
         sign, row = (1.0 if klass == 1 else -1.0, 0) if self._effective.shape[0] == 1 else (1.0, klass)
-        names, weights, doc_freq = [" ".join(g) for g in self.ngrams_], sign * self._effective[row], self.doc_freq_
+        names, weights, doc_freq = (
+            [" ".join(g) for g in self.ngrams_],
+            sign * self._effective[row],
+            self.doc_freq_,
+        )
         if self.lexicon_coef_ is not None:  # the two valence features, with the texts that have each
             names += list(LEXICON_FEATURES)
             weights = np.concatenate([weights, sign * self.lexicon_coef_[row]])
@@ -782,7 +793,6 @@ class BowModel(SentimentModel):
             raise ModelError(f"unknown link {self.link_!r} in vocab.json")
         self._index = NgramIndex(self.ngrams_)
         self._effective = self._effective_weights()
-
 
     def _set_lexicon_state(self, arrays, data) -> None:
         self._lexicon_tables = None

@@ -8,6 +8,8 @@ that predicts 100k texts/s. For token ``i`` of a text, with lexicon valence ``L`
     v_i     = (L_i + sign(L_i) · boost_i) · n_i · m_i
     n_i     = -0.74 when t_i is inside a negation scope (marked by sentilab.text.tokenize.mark_negation), else 1
     m_i     = 0.5 before a "but" of the same text, 1.5 after it, 1 in a text without "but"
+    e_i     = -0.74 before an elliptical negation of the same text (a cue that ends its clause: "I feared it
+              would be bad. It wasn't."; "they said it was great, but it was not"), else 1;  v_i ← v_i · e_i
 
 The constants are VADER's (``N_SCALAR``, ``B_INCR``, its "but" weights); the scope of a negation is
 sentilab's (up to the next punctuation, not VADER's three words), so "not bad at all" and "I don't think it
@@ -21,7 +23,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sentilab.text.tokenize import NEGATED, NEGATION_CUES
+from sentilab.text.tokenize import NEGATED, NEGATION_CUES, NEGATION_ENDS
 
 #: VADER's scale for a negated word's valence ("not good" = -0.74 × good).
 NEGATION_SCALE = -0.74
@@ -37,7 +39,8 @@ def token_valence(
     flat: Sequence[str], lexicon: Mapping[str, float], boosters: Mapping[str, float], separator: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(v, text_of, is_word)``, each (n_tokens,): the valence of every token of a flat batch, the text it
-    belongs to, and whether it is a word (not punctuation, not the separator).
+    belongs to, and whether it is a word that counts towards a text's length (not punctuation, not the
+    separator, not an intensifier: "very good" is no more diluted than "good").
 
     ``flat`` is every text's tokens, each text followed by ``separator`` (as ``TokenPipeline.flat`` gives
     them, with negation marks); ``lexicon`` maps lower-case words to valences (VADER: -4..+4) and
@@ -60,6 +63,9 @@ def token_valence(
     is_but = np.fromiter((w == "but" for w in words), dtype=bool, count=len(words))
     is_word = np.fromiter((len(w) > 1 or w.isalnum() for w in words), dtype=bool, count=len(words))
     is_word &= ~is_sep
+    # A clause ends at punctuation, "but" or the end of the text (mark_negation's scope ends, as in VADER).
+    ends = np.fromiter((w in NEGATION_ENDS or not (len(w) > 1 or w.isalnum()) for w in words), bool, len(words))
+    is_cue = np.fromiter((_is_cue(w) for w in words), dtype=bool, count=len(words)) & ~negated
 
     sep = is_sep[codes]  # (n,)
     text_of = np.cumsum(sep) - sep  # (n,) separators before each position = its text
@@ -77,7 +83,16 @@ def token_valence(
     buts_before = buts_before - buts_before[first_of_text][text_of]  # ... within its own text
     has_but = np.bincount(text_of, weights=but, minlength=n_texts) > 0
     weight = np.where(buts_before > 0, AFTER_BUT, np.where(has_but[text_of], BEFORE_BUT, 1.0))
-    return v * weight, text_of, is_word[codes]
+
+    # Elliptical negation: a cue whose clause ends right after it negates what came before it in the text.
+    end = ends[codes] | sep
+    elliptical = is_cue[codes] & np.append(end[1:], True)  # (n,)
+    upto = np.cumsum(elliptical)  # elliptical cues up to each position, over the whole batch
+    in_text = np.bincount(text_of, weights=elliptical, minlength=n_texts)  # (n_texts,)
+    before_text = upto[first_of_text] - elliptical[first_of_text]  # ... before each text starts
+    after = in_text[text_of] - (upto - before_text[text_of])  # elliptical cues after each position
+    weight = weight * np.where(after > 0, NEGATION_SCALE, 1.0)
+    return v * weight, text_of, is_word[codes] & (boost[codes] == 0)
 
 
 def _is_cue(word: str) -> bool:
