@@ -4,7 +4,8 @@
     python benchmarks/bench_accuracy.py --quick    # no leave-one-domain-out table (under a minute)
 
 Models: ``vader`` (the lexicon, nothing trained), ``default`` (sentilab.defaults.RECIPE, built as on first
-use), ``bow`` (plain bow on the same eight train splits) and ``best`` (the fine-tuned encoder, loaded from
+use), ``default v4`` (the recipe before it, for comparison), ``bow`` (plain bow on the same eight train
+splits) and ``best`` (the fine-tuned encoder, loaded from
 ``$SENTILAB_HOME/models/best`` when it has been built; else "not built").
 
 (a) held-out test accuracy and macro-recall per labelled registry set (macro-recall: recall averaged over
@@ -13,8 +14,8 @@ use), ``bow`` (plain bow on the same eight train splits) and ``best`` (the fine-
     splits, for VADER, the version-4 default recipe and the current one (how the default is chosen);
 (c) the audit's behaviour tests: failure rate of each test per model;
 (d) prediction speed (texts/s, best of 3, on 20,000 CrowdFlower tweets; fewer for the slow models);
-(e) build time (the default: the whole first-use build, data loading and held-out scoring included; bow:
-    fit only; best: ``train_seconds`` from its meta.json).
+(e) build time (the default: the whole first-use build, data loading and held-out scoring included;
+    default v4 and bow: fit only; best: ``train_seconds`` from its meta.json).
 
 Reads only the cached registry data (offline); writes nothing outside a temporary directory.
 """
@@ -76,7 +77,10 @@ def build_models(trains, home) -> tuple[dict, dict]:
     with tempfile.TemporaryDirectory(prefix="sentilab-bench-") as tmp:
         models["default"] = train_default_model(os.path.join(tmp, "default"), say=lambda line: None)
     seconds["default"] = time.perf_counter() - start
-    run = train_and_save("bow", TrainingData.merge(list(trains.values())))
+    merged = TrainingData.merge(list(trains.values()))
+    run = train_and_save("bow", merged, settings=V4_PARAMS)
+    models["default v4"], seconds["default v4"] = run.model, run.seconds
+    run = train_and_save("bow", merged)
     models["bow"], seconds["bow"] = run.model, run.seconds
     best = home / "models" / "best"
     models["best"] = None

@@ -50,8 +50,28 @@ def test_but_weighs_the_clause_after_it_more():
     }
 
 
+def test_an_elliptical_negation_flips_the_clause_before_it():
+    assert valences("I feared it would be bad. It wasn't.") == {"bad": pytest.approx(-2.5 * NEGATION_SCALE)}
+    assert valences("they said it would be good, but it was not") == {
+        "good": pytest.approx(2.0 * BEFORE_BUT * NEGATION_SCALE)
+    }
+    assert valences("it was not bad. good") == {
+        "¬bad": pytest.approx(1.85),
+        "good": 2.0,
+    }  # a scope, no ellipsis
+    assert valences("good. no") == {"good": pytest.approx(2.0 * NEGATION_SCALE)}
+
+
+def test_intensifiers_do_not_count_as_words_without_valence():
+    plain, boosted = (
+        valence_features(*token_valence(PIPELINE.flat([text]), LEXICON, BOOSTERS, SEP), 1)[0]
+        for text in ("the food was good", "the food was very good")
+    )
+    assert boosted[2] > plain[2]  # the positive share grows with "very" instead of being diluted by it
+
+
 def test_a_batch_scores_each_text_as_if_alone():
-    texts = ["very good", "bad but good", "not bad", "", "hate hate", "very", "good"]
+    texts = ["very good", "bad but good", "not bad", "", "hate hate", "very", "good", "bad. not", "good. bad"]
     flat = PIPELINE.flat(texts)
     v, text_of, is_word = token_valence(flat, LEXICON, BOOSTERS, SEP)
     assert text_of.tolist() == [i for i, t in enumerate(texts) for _ in PIPELINE.flat([t])]

@@ -8,7 +8,7 @@ normalization steps that cannot be applied to a batch (see :class:`TokenPipeline
           ─ n-gram nodes of order k: key = prefix_node << 32 | token_id ─▶ (text, column) pairs
           ─ counts ─▶ X, CSR (n_texts, n_features): binary 1 | count | tf-idf | binary (nbsvm)
     decision D = X @ W.T + b                                                        (n_texts, K')
-    with lexicon=true:  D += L @ V.T, L = the text's positive and negative valence   (n_texts, 2)
+    with lexicon=true:  D += L @ V.T, L = the text's lexicon valence features        (n_texts, 4)
 
 
 ``K' = 1`` for two classes (``p(classes_[1]) = sigmoid(D)``); otherwise ``K' = K`` with a softmax
@@ -17,11 +17,13 @@ normalization steps that cannot be applied to a batch (see :class:`TokenPipeline
 Every prediction is therefore a sum over features: ``D[i, c] = b[c] + Σ_j X[i, j] · W[c, j]``, and
 :meth:`BowModel.contributions` returns those terms exactly (what :mod:`sentilab.explain` shows).
 
-``lexicon=true`` adds two columns ``L = lexicon_weight · (P / sqrt(P² + 15), N / sqrt(N² + 15))``: the
-positive and negative VADER valence of the text after negation, intensifiers and "but"
-(:mod:`sentilab.text.valence`), with their own weights ``V`` (``lexicon_coef_``, shape (K', 2)). They carry
+``lexicon=true`` adds four columns ``L = lexicon_weight · (P / sqrt(P² + 15), N / sqrt(N² + 15), P / T, N / T)``:
+the positive and negative VADER valence of the text after negation, intensifiers and "but", squashed and as
+shares of ``T = P + N + words without valence`` (:mod:`sentilab.text.valence`), with their own weights ``V``
+(``lexicon_coef_``, shape (K', 4)). They carry
 what the n-grams cannot learn from the training data: "not bad" flips a valence VADER's raters gave "bad",
-whether or not "¬bad" was ever seen.
+whether or not "¬bad" was ever seen. Intensifiers ("very", "slightly") then act through the lexicon alone:
+they are left out of the n-grams, so "very bad" counts as "bad" there and only its valence grows.
 
 Nothing is pickled: ``vocab.json`` holds the n-grams (token lists, in column order) and, with the lexicon, its
 words and intensifiers; the weights file holds ``coef``, ``intercept``, ``doc_freq`` and, when used, ``idf``,
@@ -47,7 +49,7 @@ from sentilab.text.valence import token_valence, valence_features
 #: Reserved document separator (a control character no keyboard produces); inside a text it counts as a space.
 SEP = "\x01"
 _JOIN = " \x01 "
-#: Names of the two lexicon features (``lexicon=true``) in explanations and feature tables.
+#: Names of the four lexicon features (``lexicon=true``) in explanations and feature tables.
 LEXICON_FEATURES = (
     "[lexicon: positive valence]",
     "[lexicon: negative valence]",
@@ -124,6 +126,16 @@ _TWEET_PATTERN = (
     r"""|[\)\]\(\[dDpP/\\\|@3]+[\-o\*']?[:;=8][<>]?(?!\w)"""
     r"""|<3+|</3)|@\w+|#\w+|\w+(?:['’]\w+)*|[^\w\s]"""
 )
+
+
+class _Without:
+    """A token pipeline whose flat tokens leave ``drop`` out (what bow's n-grams are learned from)."""
+
+    def __init__(self, pipeline: TokenPipeline, drop: frozenset):
+        self.pipeline, self.drop = pipeline, drop
+
+    def flat(self, texts: Sequence[str]) -> list[str]:
+        return [t for t in self.pipeline.flat(texts) if t not in self.drop]
 
 
 class TokenPipeline:
@@ -392,8 +404,8 @@ class BowModel(SentimentModel):
         "nb_beta": "nbsvm only: weight interpolation of Wang & Manning (1.0 = plain logistic regression)",
         "negation": "mark words after not/never/n't up to the next punctuation ('not bad' -> not ¬bad)",
         "lexicon": "add the VADER lexicon's positive and negative valence (negation, intensifiers, 'but') as "
-        "two features (needs the lexicon extra to fit; saved with the model)",
-        "lexicon_weight": "lexicon only: scale of the two valence features (larger = less regularised)",
+        "four features; intensifiers then act through it alone (needs the lexicon extra to fit; saved with the model)",
+        "lexicon_weight": "lexicon only: scale of the four valence features (larger = less regularised)",
     }
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "features": [Options(("binary", "count", "tfidf", "nbsvm"))],
@@ -469,9 +481,11 @@ class BowModel(SentimentModel):
     def _fit(self, texts, y, validation) -> None:
         lo, hi = (int(n) for n in self.ngram_range)
         pipeline = self._pipeline()
+        self._learn_lexicon()
+        drop = self._not_ngram_tokens()
         counts, ngrams, doc_freq = _learn_vocabulary(
             texts,
-            pipeline,
+            pipeline if drop is None else _Without(pipeline, drop),
             lo,
             hi,
             min_df=int(self.min_df),
@@ -488,7 +502,6 @@ class BowModel(SentimentModel):
             self.idf_ = None
         X = self._weigh(counts)
         n_classes = len(self.classes_)
-        self._learn_lexicon()
         if self.features == "nbsvm":
             if self.lexicon:
                 raise ModelError(
@@ -500,7 +513,7 @@ class BowModel(SentimentModel):
             if self.lexicon:
                 from scipy import sparse
 
-                L = self._lexicon_columns(pipeline.flat(texts), len(texts))[0]  # (n, 2)
+                L = self._lexicon_columns(pipeline.flat(texts), len(texts))[0]  # (n, 4)
                 self.lexicon_doc_freq_ = (L != 0).sum(axis=0).astype(np.int64)
                 X = sparse.hstack([X, sparse.csr_matrix(L)], format="csr")
             lr = self._logistic_regression().fit(X, y)
@@ -525,16 +538,29 @@ class BowModel(SentimentModel):
             self.booster_words_, self.booster_values_ = list(boosters), np.fromiter(boosters.values(), float)
         self._lexicon_tables = None
 
-    def _lexicon_columns(self, flat: list[str], n_texts: int):
-        """``(L, v, text_of)``: the lexicon features (n_texts, 2), each token's valence and its text."""
+    def _tables(self) -> tuple[dict, dict, frozenset]:
+        """The lexicon as dicts (word -> valence, intensifier -> increment) and the intensifier tokens."""
         tables = getattr(self, "_lexicon_tables", None)
         if tables is None:
+            boosters = dict(zip(self.booster_words_, self.booster_values_.tolist()))
             tables = (
                 dict(zip(self.lexicon_words_, self.lexicon_valence_.tolist())),
-                dict(zip(self.booster_words_, self.booster_values_.tolist())),
+                boosters,
+                frozenset([*boosters, *(NEGATED + word for word in boosters)]),
             )
             self._lexicon_tables = tables
-        v, text_of, is_word = token_valence(flat, tables[0], tables[1], SEP)
+        return tables
+
+    def _not_ngram_tokens(self) -> frozenset | None:
+        """Tokens the n-grams leave out: with the lexicon, intensifiers ("very", "slightly") act through it
+        alone, so to the n-grams "very bad" is "bad" — neither diluted by "very" nor pulled toward the class
+        "very" goes with in the training data — while its valence grows. None: every token counts."""
+        return self._tables()[2] if self.lexicon else None
+
+    def _lexicon_columns(self, flat: list[str], n_texts: int):
+        """``(L, v, text_of)``: the lexicon features (n_texts, 4), each token's valence and its text."""
+        valences, boosters, _ = self._tables()
+        v, text_of, is_word = token_valence(flat, valences, boosters, SEP)
         L = float(self.lexicon_weight) * valence_features(v, text_of, is_word, n_texts)  # (n_texts, 4)
         return L, v, text_of
 
@@ -600,8 +626,11 @@ class BowModel(SentimentModel):
         return self._weigh(counts)
 
     def _counts(self, texts: list[str]):
+        """``(counts, (ids, text_of, columns, starts, orders, flat))``: ``flat`` has every token; ``ids`` and
+        the n-gram positions skip those of :meth:`_not_ngram_tokens`."""
         flat = self._pipeline().flat(texts)
-        ids = self._index.token_ids(flat)
+        drop = self._not_ngram_tokens()
+        ids = self._index.token_ids(flat if drop is None else [t for t in flat if t not in drop])
         text_of, columns, starts, orders = self._index.pairs(ids)
         order = np.argsort(text_of, kind="stable")
         counts = _count_matrix(text_of[order], columns[order], len(texts), len(self.ngrams_))
@@ -622,7 +651,7 @@ class BowModel(SentimentModel):
         counts, (_, _, _, _, _, flat) = self._counts(texts)
         scores = np.asarray(self._weigh(counts) @ self._effective.T) + self.intercept_  # (n, K')
         if self.lexicon_coef_ is not None:
-            scores += self._lexicon_columns(flat, len(texts))[0] @ self.lexicon_coef_.T  # (n, 2) @ (2, K')
+            scores += self._lexicon_columns(flat, len(texts))[0] @ self.lexicon_coef_.T  # (n, 4) @ (4, K')
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -658,6 +687,10 @@ class BowModel(SentimentModel):
         counts, (ids, _, columns, starts, orders, flat) = self._counts([text])
         X = self._weigh(counts)
         flat = flat[:-1]  # drop the trailing separator
+        drop = self._not_ngram_tokens() or frozenset()
+        kept = np.asarray(
+            [i for i, t in enumerate(flat) if t not in drop], dtype=np.int64
+        )  # n-gram positions
         if self._effective.shape[0] == 1:  # two classes: one weight row for classes_[1]; flip for classes_[0]
             sign = 1.0 if klass == 1 else -1.0
             row = 0
@@ -682,7 +715,7 @@ class BowModel(SentimentModel):
         token_scores = np.zeros(len(flat))
         for column, start, order in zip(columns.tolist(), starts.tolist(), orders.tolist()):
             share = per_column[column] / occurrences[column] / order
-            token_scores[start : start + order] += share
+            token_scores[kept[start : start + order]] += share
         decision = intercept + float(contrib.sum())
         if self.lexicon_coef_ is not None:
             lexicon_features, lexicon_tokens = self._lexicon_contributions(
@@ -704,7 +737,7 @@ class BowModel(SentimentModel):
         }
 
     def _lexicon_contributions(self, flat: list[str], weights: np.ndarray) -> tuple[list[dict], np.ndarray]:
-        """The two lexicon features of one text (tokens ``flat``) with ``weights`` (2,), and each token's share:
+        """The four lexicon features of one text (tokens ``flat``) with ``weights`` (4,), and each token's share:
         a feature's contribution is spread over the tokens in proportion to their valence (exact: they sum)."""
         L, v, _ = self._lexicon_columns([*flat, SEP], 1)
         v = v[:-1]
@@ -738,7 +771,7 @@ class BowModel(SentimentModel):
             sign * self._effective[row],
             self.doc_freq_,
         )
-        if self.lexicon_coef_ is not None:  # the two valence features, with the texts that have each
+        if self.lexicon_coef_ is not None:  # the four valence features, with the texts that have each
             names += list(LEXICON_FEATURES)
             weights = np.concatenate([weights, sign * self.lexicon_coef_[row]])
             doc_freq = np.concatenate([doc_freq, self.lexicon_doc_freq_])

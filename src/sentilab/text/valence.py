@@ -64,7 +64,9 @@ def token_valence(
     is_word = np.fromiter((len(w) > 1 or w.isalnum() for w in words), dtype=bool, count=len(words))
     is_word &= ~is_sep
     # A clause ends at punctuation, "but" or the end of the text (mark_negation's scope ends, as in VADER).
-    ends = np.fromiter((w in NEGATION_ENDS or not (len(w) > 1 or w.isalnum()) for w in words), bool, len(words))
+    ends = np.fromiter(
+        (w in NEGATION_ENDS or not (len(w) > 1 or w.isalnum()) for w in words), bool, len(words)
+    )
     is_cue = np.fromiter((_is_cue(w) for w in words), dtype=bool, count=len(words)) & ~negated
 
     sep = is_sep[codes]  # (n,)
