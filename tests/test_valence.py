@@ -146,3 +146,20 @@ def test_a_model_saved_without_its_lexicon_tables_is_refused(tmp_path):
     data.pop("lexicon_words")
     with pytest.raises(ModelError, match="lexicon is incomplete"):
         BowModel(lexicon=True)._set_state(arrays, data)
+
+
+def test_with_the_lexicon_intensifiers_are_no_ngrams_and_only_strengthen():
+    texts = [*TEXTS, "very good food", "really bad staff"]
+    labels = [*LABELS, "positive", "negative"]
+    model = BowModel(min_df=1, lexicon=True).fit(texts, labels)
+    assert not any(token in {"very", "really"} for gram in model.ngrams_ for token in gram)
+    assert ("good", "food") in model.ngrams_  # "very good food": the n-grams read "good food"
+    polarity = {r["polarity"] for r in model.predict_records(["good food"])}.pop()
+    assert model.predict_records(["very good food"])[0]["polarity"] > polarity
+    negative = model.predict_records(["bad staff"])[0]["polarity"]
+    assert model.predict_records(["really bad staff"])[0]["polarity"] < negative
+    explanation = model.contributions("the food was very good", target="positive")
+    assert [t["token"] for t in explanation["tokens"]] == ["the", "food", "was", "very", "good"]
+    total = explanation["intercept"] + sum(t["contribution"] for t in explanation["tokens"])
+    row = list(model.classes_).index("positive")
+    assert total == pytest.approx(float(model.decision_function(["the food was very good"])[0, row]))
