@@ -38,7 +38,30 @@ class Recipe:
 #: audit's "negated negative raises the score" failures from 99.5 % to 20 %; prediction stays above 60k
 #: tweets/s.
 #: Version 4: the same model, saved with its training texts' hashes (so evaluations warn about overlap).
-RECIPE = Recipe(version=4, model="bow", params={"negation": "true"}, datasets=LABELLED, held_out=LABELLED)
+#: Version 5: chosen by how it transfers, not by in-domain accuracy. Leave-one-domain-out (train on seven
+#: sets, test on the eighth; sentilab.transfer.leave_one_domain_out), mean macro-recall over the eight left-out
+#: sets: 0.663, against 0.612 for version 4 and 0.643 for VADER; per set it is at or above VADER on seven of
+#: the eight (vader-nyt: 0.530 against VADER's 0.581, version 4: 0.430). What moved it: the VADER lexicon's
+#: valence as four features beside the n-grams (lexicon=true: negation flips it, intensifiers scale it, "but"
+#: weighs the clause after it; sentilab.text.valence), class_weight=balanced (the sets mix their classes very
+#: differently), C=0.3 with lexicon_weight=3 (the n-grams regularised harder than the lexicon). Held-out mean
+#: accuracy 0.744 (version 4: 0.736). Prediction 46k texts/s on 20k CrowdFlower tweets (version 4: 63k, same
+#: run, 2 shared cores); the first-use build takes about 10 s. Fitting it needs the lexicon extra
+#: (vaderSentiment); the saved model carries the lexicon and predicts without it. Measured with
+#: benchmarks/bench_accuracy.py, which also prints the audit's behaviour tests.
+RECIPE = Recipe(
+    version=5,
+    model="bow",
+    params={
+        "negation": "true",
+        "lexicon": "true",
+        "lexicon_weight": "3",
+        "class_weight": "balanced",
+        "C": "0.3",
+    },
+    datasets=LABELLED,
+    held_out=LABELLED,
+)
 
 _LOADED: dict[str, object] = {}
 

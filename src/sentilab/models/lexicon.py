@@ -22,6 +22,15 @@ def _analyzer():
     return module.SentimentIntensityAnalyzer()
 
 
+def vader_lexicon() -> tuple[dict[str, float], dict[str, float]]:
+    """``(valences, boosters)``: VADER's word valences (-4..+4, lower case, emoticons too) and its single-word
+    intensifiers ("very": +0.293, "slightly": -0.293): the tables its rules use, for other models' features
+    (``bow``'s ``lexicon=true``). Needs the ``lexicon`` extra."""
+    module = require("vaderSentiment.vaderSentiment", "lexicon", feature="the VADER lexicon")
+    boosters = {word: float(value) for word, value in module.BOOSTER_DICT.items() if " " not in word}
+    return dict(_analyzer().lexicon), boosters
+
+
 def compound_to_proba(compound: np.ndarray, sentiments: list[str], neutral_band: float) -> np.ndarray:
     """Map compound scores (n,) to probabilities (n, len(sentiments)) over ``sentiments``, the sentiment
     (negative/neutral/positive) of each class.

@@ -8,6 +8,8 @@ normalization steps that cannot be applied to a batch (see :class:`TokenPipeline
           ─ n-gram nodes of order k: key = prefix_node << 32 | token_id ─▶ (text, column) pairs
           ─ counts ─▶ X, CSR (n_texts, n_features): binary 1 | count | tf-idf | binary (nbsvm)
     decision D = X @ W.T + b                                                        (n_texts, K')
+    with lexicon=true:  D += L @ V.T, L = the text's lexicon valence features        (n_texts, 4)
+
 
 ``K' = 1`` for two classes (``p(classes_[1]) = sigmoid(D)``); otherwise ``K' = K`` with a softmax
 (multinomial logistic regression) or, for NBSVM, one-vs-rest sigmoids normalised to sum to 1.
@@ -15,8 +17,17 @@ normalization steps that cannot be applied to a batch (see :class:`TokenPipeline
 Every prediction is therefore a sum over features: ``D[i, c] = b[c] + Σ_j X[i, j] · W[c, j]``, and
 :meth:`BowModel.contributions` returns those terms exactly (what :mod:`sentilab.explain` shows).
 
-Nothing is pickled: ``vocab.json`` holds the n-grams (token lists, in column order) and the weights file holds
-``coef``, ``intercept``, ``doc_freq`` and, when used, ``idf`` and ``ratios``.
+``lexicon=true`` adds four columns ``L = lexicon_weight · (P / sqrt(P² + 15), N / sqrt(N² + 15), P / T, N / T)``:
+the positive and negative VADER valence of the text after negation, intensifiers and "but", squashed and as
+shares of ``T = P + N + words without valence`` (:mod:`sentilab.text.valence`), with their own weights ``V``
+(``lexicon_coef_``, shape (K', 4)). They carry
+what the n-grams cannot learn from the training data: "not bad" flips a valence VADER's raters gave "bad",
+whether or not "¬bad" was ever seen. Intensifiers ("very", "slightly") then act through the lexicon alone:
+they are left out of the n-grams, so "very bad" counts as "bad" there and only its valence grows.
+
+Nothing is pickled: ``vocab.json`` holds the n-grams (token lists, in column order) and, with the lexicon, its
+words and intensifiers; the weights file holds ``coef``, ``intercept``, ``doc_freq`` and, when used, ``idf``,
+``ratios``, ``lexicon_coef``, ``lexicon_doc_freq`` and the lexicon's valences.
 """
 
 from __future__ import annotations
@@ -33,10 +44,18 @@ from sentilab.models.base import STEP_LIST, TOKENIZER, Interval, Options, Satisf
 from sentilab.progress import show_progress
 from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
 from sentilab.text.tokenize import NEGATED, get_tokenizer, mark_negation
+from sentilab.text.valence import token_valence, valence_features
 
 #: Reserved document separator (a control character no keyboard produces); inside a text it counts as a space.
 SEP = "\x01"
 _JOIN = " \x01 "
+#: Names of the four lexicon features (``lexicon=true``) in explanations and feature tables.
+LEXICON_FEATURES = (
+    "[lexicon: positive valence]",
+    "[lexicon: negative valence]",
+    "[lexicon: positive share]",
+    "[lexicon: negative share]",
+)
 #: Texts per chunk: bounds the memory of the flat token arrays (about 20 tokens per tweet).
 CHUNK = 20_000
 
@@ -107,6 +126,16 @@ _TWEET_PATTERN = (
     r"""|[\)\]\(\[dDpP/\\\|@3]+[\-o\*']?[:;=8][<>]?(?!\w)"""
     r"""|<3+|</3)|@\w+|#\w+|\w+(?:['’]\w+)*|[^\w\s]"""
 )
+
+
+class _Without:
+    """A token pipeline whose flat tokens leave ``drop`` out (what bow's n-grams are learned from)."""
+
+    def __init__(self, pipeline: TokenPipeline, drop: frozenset):
+        self.pipeline, self.drop = pipeline, drop
+
+    def flat(self, texts: Sequence[str]) -> list[str]:
+        return [t for t in self.pipeline.flat(texts) if t not in self.drop]
 
 
 class TokenPipeline:
@@ -374,6 +403,9 @@ class BowModel(SentimentModel):
         "nb_alpha": "nbsvm only: add-alpha smoothing of the log-count ratios",
         "nb_beta": "nbsvm only: weight interpolation of Wang & Manning (1.0 = plain logistic regression)",
         "negation": "mark words after not/never/n't up to the next punctuation ('not bad' -> not ¬bad)",
+        "lexicon": "add the VADER lexicon's positive and negative valence (negation, intensifiers, 'but') as "
+        "four features; intensifiers then act through it alone (needs the lexicon extra to fit; saved with the model)",
+        "lexicon_weight": "lexicon only: scale of the four valence features (larger = less regularised)",
     }
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "features": [Options(("binary", "count", "tfidf", "nbsvm"))],
@@ -392,6 +424,8 @@ class BowModel(SentimentModel):
         "nb_alpha": [Interval(float, 0, None, closed="neither")],
         "nb_beta": [Interval(float, 0, 1)],
         "negation": [bool],
+        "lexicon": [bool],
+        "lexicon_weight": [Interval(float, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -411,6 +445,8 @@ class BowModel(SentimentModel):
         nb_alpha: float = 1.0,
         nb_beta: float = 1.0,
         negation: bool = False,
+        lexicon: bool = False,
+        lexicon_weight: float = 1.0,
     ):
         self.features = features
         self.ngram_range = ngram_range
@@ -426,6 +462,8 @@ class BowModel(SentimentModel):
         self.nb_alpha = nb_alpha
         self.nb_beta = nb_beta
         self.negation = negation
+        self.lexicon = lexicon
+        self.lexicon_weight = lexicon_weight
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -443,9 +481,11 @@ class BowModel(SentimentModel):
     def _fit(self, texts, y, validation) -> None:
         lo, hi = (int(n) for n in self.ngram_range)
         pipeline = self._pipeline()
+        self._learn_lexicon()
+        drop = self._not_ngram_tokens()
         counts, ngrams, doc_freq = _learn_vocabulary(
             texts,
-            pipeline,
+            pipeline if drop is None else _Without(pipeline, drop),
             lo,
             hi,
             min_df=int(self.min_df),
@@ -463,15 +503,66 @@ class BowModel(SentimentModel):
         X = self._weigh(counts)
         n_classes = len(self.classes_)
         if self.features == "nbsvm":
+            if self.lexicon:
+                raise ModelError(
+                    "lexicon=true works with features binary, count or tfidf, not nbsvm",
+                    hint="drop --set lexicon=true or choose another --set features=...",
+                )
             self._fit_nbsvm(X, y, n_classes)
         else:
+            if self.lexicon:
+                from scipy import sparse
+
+                L = self._lexicon_columns(pipeline.flat(texts), len(texts))[0]  # (n, 4)
+                self.lexicon_doc_freq_ = (L != 0).sum(axis=0).astype(np.int64)
+                X = sparse.hstack([X, sparse.csr_matrix(L)], format="csr")
             lr = self._logistic_regression().fit(X, y)
-            self.coef_ = lr.coef_.astype(np.float64)  # (1, F) for two classes, else (K, F)
+            coef = lr.coef_.astype(np.float64)  # (1, F [+ 2]) for two classes, else (K, F [+ 2])
+            self.coef_ = coef[:, : len(self.ngrams_)]
+            self.lexicon_coef_ = coef[:, len(self.ngrams_) :] if self.lexicon else None
             self.intercept_ = lr.intercept_.astype(np.float64)
             self.ratios_ = None
             self.link_ = "sigmoid" if n_classes == 2 else "softmax"
         self._index = NgramIndex(self.ngrams_)
         self._effective = self._effective_weights()
+
+    def _learn_lexicon(self) -> None:
+        """Take VADER's tables now (they are saved with the model, so predicting never needs the package)."""
+        self.lexicon_coef_ = self.lexicon_doc_freq_ = None
+        self.lexicon_words_ = self.lexicon_valence_ = self.booster_words_ = self.booster_values_ = None
+        if self.lexicon:
+            from sentilab.models.lexicon import vader_lexicon
+
+            valences, boosters = vader_lexicon()
+            self.lexicon_words_, self.lexicon_valence_ = list(valences), np.fromiter(valences.values(), float)
+            self.booster_words_, self.booster_values_ = list(boosters), np.fromiter(boosters.values(), float)
+        self._lexicon_tables = None
+
+    def _tables(self) -> tuple[dict, dict, frozenset]:
+        """The lexicon as dicts (word -> valence, intensifier -> increment) and the intensifier tokens."""
+        tables = getattr(self, "_lexicon_tables", None)
+        if tables is None:
+            boosters = dict(zip(self.booster_words_, self.booster_values_.tolist()))
+            tables = (
+                dict(zip(self.lexicon_words_, self.lexicon_valence_.tolist())),
+                boosters,
+                frozenset([*boosters, *(NEGATED + word for word in boosters)]),
+            )
+            self._lexicon_tables = tables
+        return tables
+
+    def _not_ngram_tokens(self) -> frozenset | None:
+        """Tokens the n-grams leave out: with the lexicon, intensifiers ("very", "slightly") act through it
+        alone, so to the n-grams "very bad" is "bad" — neither diluted by "very" nor pulled toward the class
+        "very" goes with in the training data — while its valence grows. None: every token counts."""
+        return self._tables()[2] if self.lexicon else None
+
+    def _lexicon_columns(self, flat: list[str], n_texts: int):
+        """``(L, v, text_of)``: the lexicon features (n_texts, 4), each token's valence and its text."""
+        valences, boosters, _ = self._tables()
+        v, text_of, is_word = token_valence(flat, valences, boosters, SEP)
+        L = float(self.lexicon_weight) * valence_features(v, text_of, is_word, n_texts)  # (n_texts, 4)
+        return L, v, text_of
 
     def _logistic_regression(self):
         from sklearn.linear_model import LogisticRegression
@@ -535,27 +626,40 @@ class BowModel(SentimentModel):
         return self._weigh(counts)
 
     def _counts(self, texts: list[str]):
-        ids = self._index.token_ids(self._pipeline().flat(texts))
+        """``(counts, (ids, text_of, columns, starts, orders, flat))``: ``flat`` has every token; ``ids`` and
+        the n-gram positions skip those of :meth:`_not_ngram_tokens`."""
+        flat = self._pipeline().flat(texts)
+        drop = self._not_ngram_tokens()
+        ids = self._index.token_ids(flat if drop is None else [t for t in flat if t not in drop])
         text_of, columns, starts, orders = self._index.pairs(ids)
         order = np.argsort(text_of, kind="stable")
         counts = _count_matrix(text_of[order], columns[order], len(texts), len(self.ngrams_))
-        return counts, (ids, text_of, columns, starts, orders)
+        return counts, (ids, text_of, columns, starts, orders, flat)
 
     # ----------------------------------------------------------------- prediction
     def decision_function(self, texts) -> np.ndarray:
-        """``D = X @ W.T + b``: shape (n,) for two classes (log-odds of ``classes_[1]``), else (n, K)."""
-        X = self.transform(texts)
-        return self._decide(X)
+        """``D = X @ W.T + b`` (+ ``L @ V.T``): shape (n,) for two classes (log-odds of ``classes_[1]``), else
+        (n, K)."""
+        from sentilab.models.base import check_texts
 
-    def _decide(self, X) -> np.ndarray:
-        scores = np.asarray(X @ self._effective.T) + self.intercept_  # (n, K')
+        self._check_fitted()
+        texts = check_texts(texts)
+        starts = range(0, max(len(texts), 1), CHUNK)  # one (empty) chunk for no texts: shape (0, K')
+        return np.concatenate([self._chunk_decision(texts[s : s + CHUNK]) for s in starts])
+
+    def _chunk_decision(self, texts: list[str]) -> np.ndarray:
+        counts, (_, _, _, _, _, flat) = self._counts(texts)
+        scores = np.asarray(self._weigh(counts) @ self._effective.T) + self.intercept_  # (n, K')
+        if self.lexicon_coef_ is not None:
+            scores += self._lexicon_columns(flat, len(texts))[0] @ self.lexicon_coef_.T  # (n, 4) @ (4, K')
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, len(self.classes_)))
         out = []
         for start in range(0, len(texts), CHUNK):
-            counts, _ = self._counts(texts[start : start + CHUNK])
-            out.append(_link(self._decide(self._weigh(counts)), self.link_))
+            out.append(_link(self._chunk_decision(texts[start : start + CHUNK]), self.link_))
         return np.vstack(out)
 
     # ----------------------------------------------------------------- explanation
@@ -580,14 +684,19 @@ class BowModel(SentimentModel):
         if str(target) not in labels:
             raise ModelError(f"target {target!r} is not a class of this model ({', '.join(labels)})")
         klass = labels.index(str(target))
-        flat = self._pipeline().flat([text])[:-1]  # drop the trailing separator
-        counts, (ids, _, columns, starts, orders) = self._counts([text])
+        counts, (ids, _, columns, starts, orders, flat) = self._counts([text])
         X = self._weigh(counts)
+        flat = flat[:-1]  # drop the trailing separator
+        drop = self._not_ngram_tokens() or frozenset()
+        kept = np.asarray(
+            [i for i, t in enumerate(flat) if t not in drop], dtype=np.int64
+        )  # n-gram positions
         if self._effective.shape[0] == 1:  # two classes: one weight row for classes_[1]; flip for classes_[0]
             sign = 1.0 if klass == 1 else -1.0
-            weights, intercept = sign * self._effective[0], sign * float(self.intercept_[0])
+            row = 0
         else:
-            weights, intercept = self._effective[klass], float(self.intercept_[klass])
+            sign, row = 1.0, klass
+        weights, intercept = sign * self._effective[row], sign * float(self.intercept_[row])
         present = X.indices  # one row: its columns
         values = X.data
         contrib = values * weights[present]
@@ -606,8 +715,15 @@ class BowModel(SentimentModel):
         token_scores = np.zeros(len(flat))
         for column, start, order in zip(columns.tolist(), starts.tolist(), orders.tolist()):
             share = per_column[column] / occurrences[column] / order
-            token_scores[start : start + order] += share
+            token_scores[kept[start : start + order]] += share
         decision = intercept + float(contrib.sum())
+        if self.lexicon_coef_ is not None:
+            lexicon_features, lexicon_tokens = self._lexicon_contributions(
+                flat, sign * self.lexicon_coef_[row]
+            )
+            features += lexicon_features
+            token_scores += lexicon_tokens
+            decision += sum(f["contribution"] for f in lexicon_features)
         return {
             "target": str(target),
             "decision": decision,
@@ -620,6 +736,27 @@ class BowModel(SentimentModel):
             ],
         }
 
+    def _lexicon_contributions(self, flat: list[str], weights: np.ndarray) -> tuple[list[dict], np.ndarray]:
+        """The four lexicon features of one text (tokens ``flat``) with ``weights`` (4,), and each token's share:
+        a feature's contribution is spread over the tokens in proportion to their valence (exact: they sum)."""
+        L, v, _ = self._lexicon_columns([*flat, SEP], 1)
+        v = v[:-1]
+        features, token_scores = [], np.zeros(len(flat))
+        positive, negative = np.maximum(v, 0.0), np.maximum(-v, 0.0)
+        for j, part in enumerate([positive, negative, positive, negative]):  # the terms of each feature
+            value, weight = float(L[0, j]), float(weights[j])
+            features.append(
+                {
+                    "feature": LEXICON_FEATURES[j],
+                    "value": value,
+                    "weight": weight,
+                    "contribution": value * weight,
+                }
+            )
+            if part.sum() > 0:  # the value is 0 when no token has valence of that sign: nothing to spread
+                token_scores += value * weight * part / part.sum()
+        return features, token_scores
+
     def feature_table(self, target=None):
         """``(names, weights (F,), doc_freq (F,))`` toward class ``target`` (default: ``classes_[-1]``)."""
         self._check_fitted()
@@ -628,11 +765,17 @@ class BowModel(SentimentModel):
         if target not in labels:
             raise ModelError(f"target {target!r} is not a class of this model ({', '.join(labels)})")
         klass = labels.index(target)
-        if self._effective.shape[0] == 1:
-            weights = self._effective[0] * (1.0 if klass == 1 else -1.0)
-        else:
-            weights = self._effective[klass]
-        return [" ".join(g) for g in self.ngrams_], weights, self.doc_freq_
+        sign, row = (1.0 if klass == 1 else -1.0, 0) if self._effective.shape[0] == 1 else (1.0, klass)
+        names, weights, doc_freq = (
+            [" ".join(g) for g in self.ngrams_],
+            sign * self._effective[row],
+            self.doc_freq_,
+        )
+        if self.lexicon_coef_ is not None:  # the four valence features, with the texts that have each
+            names += list(LEXICON_FEATURES)
+            weights = np.concatenate([weights, sign * self.lexicon_coef_[row]])
+            doc_freq = np.concatenate([doc_freq, self.lexicon_doc_freq_])
+        return names, weights, doc_freq
 
     # ----------------------------------------------------------------- persistence
     def _get_state(self):
@@ -650,6 +793,14 @@ class BowModel(SentimentModel):
             "n_documents": self.n_documents_,
             "link": self.link_,
         }
+        if self.lexicon_coef_ is not None:
+            arrays.update(
+                lexicon_coef=self.lexicon_coef_,
+                lexicon_doc_freq=self.lexicon_doc_freq_,
+                lexicon_valence=self.lexicon_valence_,
+                booster_values=self.booster_values_,
+            )
+            data.update(lexicon_words=self.lexicon_words_, booster_words=self.booster_words_)
         return arrays, data
 
     def _set_state(self, arrays, data) -> None:
@@ -664,6 +815,7 @@ class BowModel(SentimentModel):
             raise ModelError(f"this bow model directory is incomplete (missing {exc})") from None
         self.idf_ = arrays.get("idf")
         self.ratios_ = arrays.get("ratios")
+        self._set_lexicon_state(arrays, data)
         n_features = len(self.ngrams_)
         if self.coef_.ndim != 2 or self.coef_.shape[1] != n_features or len(self.doc_freq_) != n_features:
             raise ModelError(
@@ -674,6 +826,31 @@ class BowModel(SentimentModel):
             raise ModelError(f"unknown link {self.link_!r} in vocab.json")
         self._index = NgramIndex(self.ngrams_)
         self._effective = self._effective_weights()
+
+    def _set_lexicon_state(self, arrays, data) -> None:
+        self._lexicon_tables = None
+        self.lexicon_coef_ = arrays.get("lexicon_coef")
+        self.lexicon_doc_freq_ = arrays.get("lexicon_doc_freq")
+        self.lexicon_valence_ = arrays.get("lexicon_valence")
+        self.booster_values_ = arrays.get("booster_values")
+        self.lexicon_words_ = data.get("lexicon_words")
+        self.booster_words_ = data.get("booster_words")
+        parts = [self.lexicon_coef_, self.lexicon_doc_freq_, self.lexicon_valence_, self.booster_values_]
+        if bool(self.lexicon) != (self.lexicon_coef_ is not None) or (
+            self.lexicon_coef_ is not None
+            and (
+                any(part is None for part in parts)
+                or self.lexicon_words_ is None
+                or self.booster_words_ is None
+                or len(self.lexicon_words_) != len(self.lexicon_valence_)
+                or len(self.booster_words_) != len(self.booster_values_)
+                or self.lexicon_coef_.shape != (self.coef_.shape[0], len(LEXICON_FEATURES))
+            )
+        ):
+            raise ModelError(
+                f"this bow model's lexicon is incomplete or does not match lexicon={self.lexicon}; "
+                "re-save or retrain it"
+            )
 
 
 def _link(scores: np.ndarray, link: str) -> np.ndarray:

@@ -1,0 +1,118 @@
+"""Lexicon valence of a whole batch of tokens at once, with VADER's rules for negation, intensifiers and "but".
+
+VADER (Hutto & Gilbert 2014) scores one text at a time in Python (about 25k short texts/s). Here the same
+kind of score is computed for a flat token list of many texts with NumPy, so it can be a feature of a model
+that predicts 100k texts/s. For token ``i`` of a text, with lexicon valence ``L`` (0 for unknown words)::
+
+    boost_i = b(t_{i-1}) + 0.95 · b(t_{i-2})               b: intensifier table ("very" +0.293, "slightly" -0.293)
+    v_i     = (L_i + sign(L_i) · boost_i) · n_i · m_i
+    n_i     = -0.74 when t_i is inside a negation scope (marked by sentilab.text.tokenize.mark_negation), else 1
+    m_i     = 0.5 before a "but" of the same text, 1.5 after it, 1 in a text without "but"
+    e_i     = -0.74 before an elliptical negation of the same text (a cue that ends its clause: "I feared it
+              would be bad. It wasn't."; "they said it was great, but it was not"), else 1;  v_i ← v_i · e_i
+
+The constants are VADER's (``N_SCALAR``, ``B_INCR``, its "but" weights); the scope of a negation is
+sentilab's (up to the next punctuation, not VADER's three words), so "not bad at all" and "I don't think it
+was bad" both flip "bad". A text's valence is split into its positive part ``P = Σ max(v_i, 0)`` and its
+negative part ``N = Σ max(-v_i, 0)``, each squashed like VADER's compound: ``P / sqrt(P² + 15)`` in [0, 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from sentilab.text.tokenize import NEGATED, NEGATION_CUES, NEGATION_ENDS
+
+#: VADER's scale for a negated word's valence ("not good" = -0.74 × good).
+NEGATION_SCALE = -0.74
+#: VADER's weights of the words before and after "but" ("good food but awful service" leans negative).
+BEFORE_BUT, AFTER_BUT = 0.5, 1.5
+#: VADER's normaliser of its compound score ``S / sqrt(S² + α)``.
+ALPHA = 15.0
+#: Weight of the intensifier two tokens back ("really very good"), as in VADER.
+SECOND_BOOST = 0.95
+
+
+def token_valence(
+    flat: Sequence[str], lexicon: Mapping[str, float], boosters: Mapping[str, float], separator: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(v, text_of, is_word)``, each (n_tokens,): the valence of every token of a flat batch, the text it
+    belongs to, and whether it is a word that counts towards a text's length (not punctuation, not the
+    separator, not an intensifier: "very good" is no more diluted than "good").
+
+    ``flat`` is every text's tokens, each text followed by ``separator`` (as ``TokenPipeline.flat`` gives
+    them, with negation marks); ``lexicon`` maps lower-case words to valences (VADER: -4..+4) and
+    ``boosters`` maps intensifiers to increments. Each distinct token is looked up once.
+    """
+    import pandas as pd
+
+    n = len(flat)
+    if n == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(np.asarray(flat, dtype=object))  # (n,), distinct tokens
+    words = [u.removeprefix(NEGATED) for u in uniques.tolist()]
+    negated = np.fromiter((u.startswith(NEGATED) for u in uniques.tolist()), dtype=bool, count=len(uniques))
+    # Negation cues carry no valence of their own here: their effect is the flip of the words they scope.
+    base = np.fromiter(
+        (0.0 if _is_cue(w) else lexicon.get(w, 0.0) for w in words), dtype=np.float64, count=len(words)
+    )
+    boost = np.fromiter((boosters.get(w, 0.0) for w in words), dtype=np.float64, count=len(words))
+    is_sep = np.fromiter((u == separator for u in uniques.tolist()), dtype=bool, count=len(uniques))
+    is_but = np.fromiter((w == "but" for w in words), dtype=bool, count=len(words))
+    is_word = np.fromiter((len(w) > 1 or w.isalnum() for w in words), dtype=bool, count=len(words))
+    is_word &= ~is_sep
+    # A clause ends at punctuation, "but" or the end of the text (mark_negation's scope ends, as in VADER).
+    ends = np.fromiter(
+        (w in NEGATION_ENDS or not (len(w) > 1 or w.isalnum()) for w in words), bool, len(words)
+    )
+    is_cue = np.fromiter((_is_cue(w) for w in words), dtype=bool, count=len(words)) & ~negated
+
+    sep = is_sep[codes]  # (n,)
+    text_of = np.cumsum(sep) - sep  # (n,) separators before each position = its text
+    level = base[codes]  # (n,) L_i
+    b = boost[codes]
+    shifted = np.zeros(n)  # boost_i from the two tokens before i, never across a separator
+    shifted[1:] += np.where(text_of[1:] == text_of[:-1], b[:-1], 0.0)
+    shifted[2:] += SECOND_BOOST * np.where(text_of[2:] == text_of[:-2], b[:-2], 0.0)
+    v = (level + np.sign(level) * shifted) * np.where(negated[codes], NEGATION_SCALE, 1.0)
+
+    but = is_but[codes]
+    n_texts = int(sep.sum()) + (0 if sep[-1] else 1)
+    buts_before = np.cumsum(but) - but  # "but"s before each position, over the whole batch
+    first_of_text = np.searchsorted(text_of, np.arange(n_texts))  # (n_texts,) first position of each text
+    buts_before = buts_before - buts_before[first_of_text][text_of]  # ... within its own text
+    has_but = np.bincount(text_of, weights=but, minlength=n_texts) > 0
+    weight = np.where(buts_before > 0, AFTER_BUT, np.where(has_but[text_of], BEFORE_BUT, 1.0))
+
+    # Elliptical negation: a cue whose clause ends right after it negates what came before it in the text.
+    end = ends[codes] | sep
+    elliptical = is_cue[codes] & np.append(end[1:], True)  # (n,)
+    upto = np.cumsum(elliptical)  # elliptical cues up to each position, over the whole batch
+    in_text = np.bincount(text_of, weights=elliptical, minlength=n_texts)  # (n_texts,)
+    before_text = upto[first_of_text] - elliptical[first_of_text]  # ... before each text starts
+    after = in_text[text_of] - (upto - before_text[text_of])  # elliptical cues after each position
+    weight = weight * np.where(after > 0, NEGATION_SCALE, 1.0)
+    return v * weight, text_of, is_word[codes] & (boost[codes] == 0)
+
+
+def _is_cue(word: str) -> bool:
+    return word in NEGATION_CUES or word.endswith(("n't", "n’t"))
+
+
+def squash(total: np.ndarray) -> np.ndarray:
+    """``x / sqrt(x² + α)``: a sum of valences (>= 0) mapped into [0, 1), as VADER's compound."""
+    return total / np.sqrt(total * total + ALPHA)
+
+
+def valence_features(v: np.ndarray, text_of: np.ndarray, is_word: np.ndarray, n_texts: int) -> np.ndarray:
+    """The four lexicon features of each text, (n_texts, 4): ``squash(P)``, ``squash(N)``, and VADER's "pos"
+    and "neg" shares ``P / (P + N + Z)``, ``N / (P + N + Z)`` with ``Z`` the number of words without valence
+    (``P = Σ max(v, 0)``, ``N = Σ max(-v, 0)`` over the text's tokens). The shares tell a long factual
+    sentence with one charged word from a short charged one."""
+    positive = np.bincount(text_of, weights=np.maximum(v, 0.0), minlength=n_texts)  # (n_texts,)
+    negative = np.bincount(text_of, weights=np.maximum(-v, 0.0), minlength=n_texts)
+    plain_words = np.bincount(text_of, weights=is_word & (v == 0), minlength=n_texts)
+    total = np.maximum(positive + negative + plain_words, 1.0)  # an empty text: 0 / 1
+    return np.column_stack([squash(positive), squash(negative), positive / total, negative / total])
