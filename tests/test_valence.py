@@ -51,15 +51,20 @@ def test_but_weighs_the_clause_after_it_more():
 
 
 def test_an_elliptical_negation_flips_the_clause_before_it():
-    assert valences("I feared it would be bad. It wasn't.") == {"bad": pytest.approx(-2.5 * NEGATION_SCALE)}
+    # The flipped words carry the negation mark, so bow's n-grams see "¬bad" there too (one scope rule).
+    assert valences("I feared it would be bad. It wasn't.") == {"¬bad": pytest.approx(-2.5 * NEGATION_SCALE)}
     assert valences("they said it would be good, but it was not") == {
-        "good": pytest.approx(2.0 * BEFORE_BUT * NEGATION_SCALE)
+        "¬good": pytest.approx(2.0 * BEFORE_BUT * NEGATION_SCALE)
     }
     assert valences("it was not bad. good") == {
         "¬bad": pytest.approx(1.85),
         "good": 2.0,
     }  # a scope, no ellipsis
-    assert valences("good. no") == {"good": pytest.approx(2.0 * NEGATION_SCALE)}
+    assert valences("good. no") == {"¬good": pytest.approx(2.0 * NEGATION_SCALE)}
+    # A word already in a scope is flipped once, not flipped back by an elliptical cue that echoes it.
+    assert valences("I didn't think it would be bad, and it was not.") == {
+        "¬bad": pytest.approx(-2.5 * NEGATION_SCALE)
+    }
 
 
 def test_intensifiers_do_not_count_as_words_without_valence():

@@ -8,12 +8,13 @@ that predicts 100k texts/s. For token ``i`` of a text, with lexicon valence ``L`
     v_i     = (L_i + sign(L_i) · boost_i) · n_i · m_i
     n_i     = -0.74 when t_i is inside a negation scope (marked by sentilab.text.tokenize.mark_negation), else 1
     m_i     = 0.5 before a "but" of the same text, 1.5 after it, 1 in a text without "but"
-    e_i     = -0.74 before an elliptical negation of the same text (a cue that ends its clause: "I feared it
-              would be bad. It wasn't."; "they said it was great, but it was not"), else 1;  v_i ← v_i · e_i
 
 The constants are VADER's (``N_SCALAR``, ``B_INCR``, its "but" weights); the scope of a negation is
-sentilab's (up to the next punctuation, not VADER's three words), so "not bad at all" and "I don't think it
-was bad" both flip "bad". A text's valence is split into its positive part ``P = Σ max(v_i, 0)`` and its
+sentilab's, read from the marks of :func:`sentilab.text.tokenize.mark_negation` (the one definition, which
+bow's n-grams see too): up to the next punctuation, not VADER's three words, so "not bad at all" and "I don't
+think it was bad" both flip "bad"; and an elliptical cue that ends its clause ("I feared it would be bad. It
+wasn't."; "they said it was great, but it was not") flips what came before it. Unmarked tokens (a pipeline
+without ``negation``) are never flipped. A text's valence is split into its positive part ``P = Σ max(v_i, 0)`` and its
 negative part ``N = Σ max(-v_i, 0)``, each squashed like VADER's compound: ``P / sqrt(P² + 15)`` in [0, 1).
 """
 
@@ -23,7 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sentilab.text.tokenize import NEGATED, NEGATION_CUES, NEGATION_ENDS
+from sentilab.text.tokenize import NEGATED, is_negation_cue
 
 #: VADER's scale for a negated word's valence ("not good" = -0.74 × good).
 NEGATION_SCALE = -0.74
@@ -56,18 +57,13 @@ def token_valence(
     negated = np.fromiter((u.startswith(NEGATED) for u in uniques.tolist()), dtype=bool, count=len(uniques))
     # Negation cues carry no valence of their own here: their effect is the flip of the words they scope.
     base = np.fromiter(
-        (0.0 if _is_cue(w) else lexicon.get(w, 0.0) for w in words), dtype=np.float64, count=len(words)
+        (0.0 if is_negation_cue(w) else lexicon.get(w, 0.0) for w in words), dtype=np.float64, count=len(words)
     )
     boost = np.fromiter((boosters.get(w, 0.0) for w in words), dtype=np.float64, count=len(words))
     is_sep = np.fromiter((u == separator for u in uniques.tolist()), dtype=bool, count=len(uniques))
     is_but = np.fromiter((w == "but" for w in words), dtype=bool, count=len(words))
     is_word = np.fromiter((len(w) > 1 or w.isalnum() for w in words), dtype=bool, count=len(words))
     is_word &= ~is_sep
-    # A clause ends at punctuation, "but" or the end of the text (mark_negation's scope ends, as in VADER).
-    ends = np.fromiter(
-        (w in NEGATION_ENDS or not (len(w) > 1 or w.isalnum()) for w in words), bool, len(words)
-    )
-    is_cue = np.fromiter((_is_cue(w) for w in words), dtype=bool, count=len(words)) & ~negated
 
     sep = is_sep[codes]  # (n,)
     text_of = np.cumsum(sep) - sep  # (n,) separators before each position = its text
@@ -86,19 +82,7 @@ def token_valence(
     has_but = np.bincount(text_of, weights=but, minlength=n_texts) > 0
     weight = np.where(buts_before > 0, AFTER_BUT, np.where(has_but[text_of], BEFORE_BUT, 1.0))
 
-    # Elliptical negation: a cue whose clause ends right after it negates what came before it in the text.
-    end = ends[codes] | sep
-    elliptical = is_cue[codes] & np.append(end[1:], True)  # (n,)
-    upto = np.cumsum(elliptical)  # elliptical cues up to each position, over the whole batch
-    in_text = np.bincount(text_of, weights=elliptical, minlength=n_texts)  # (n_texts,)
-    before_text = upto[first_of_text] - elliptical[first_of_text]  # ... before each text starts
-    after = in_text[text_of] - (upto - before_text[text_of])  # elliptical cues after each position
-    weight = weight * np.where(after > 0, NEGATION_SCALE, 1.0)
     return v * weight, text_of, is_word[codes] & (boost[codes] == 0)
-
-
-def _is_cue(word: str) -> bool:
-    return word in NEGATION_CUES or word.endswith(("n't", "n’t"))
 
 
 def squash(total: np.ndarray) -> np.ndarray:
