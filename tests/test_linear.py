@@ -407,3 +407,27 @@ def test_negation_lets_bow_tell_not_bad_from_bad_and_explains_exactly(tmp_path):
     loaded = load_model(tmp_path / "m")
     assert loaded.negation is True
     np.testing.assert_allclose(loaded.predict_proba(texts), marked.predict_proba(texts))
+
+
+def test_without_cue_ngrams_a_negation_acts_through_the_words_it_marks(tmp_path):
+    # "not" and "wasn't" go with negative texts here, as they do in real data; "¬bad" never occurs alone.
+    texts = ["not good", "wasn't great", "bad", "awful", "good", "great", "not bad at all", "never awful"] * 2
+    labels = ["negative", "negative", "negative", "negative", "positive", "positive", "positive", "positive"] * 2
+    model = BowModel(min_df=1, C=10.0, negation=True, negation_cue_ngrams=False).fit(texts, labels)
+    with_cues = BowModel(min_df=1, C=10.0, negation=True).fit(texts, labels)
+    grams = {" ".join(g) for g in model.ngrams_}
+    assert {"¬good", "¬bad", "¬at ¬all"} <= grams
+    assert not any(word in gram.split() for gram in grams for word in ("not", "wasn't", "never"))
+    assert {"not", "not ¬good"} <= {" ".join(g) for g in with_cues.ngrams_}
+    # The explanation still sums exactly, and shows the cue with no share of its own.
+    explanation = model.contributions("it wasn't bad", target="positive")
+    assert [t["token"] for t in explanation["tokens"]] == ["it", "wasn't", "bad"]
+    assert explanation["tokens"][1]["contribution"] == 0.0
+    total = explanation["intercept"] + sum(t["contribution"] for t in explanation["tokens"])
+    assert total == pytest.approx(float(model.decision_function(["it wasn't bad"])[0]))
+    model.save(tmp_path / "m")
+    from sentilab.models import load_model
+
+    loaded = load_model(tmp_path / "m")
+    assert loaded.negation_cue_ngrams is False
+    np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts))

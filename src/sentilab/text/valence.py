@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sentilab.text.tokenize import NEGATED, is_negation_cue
+from sentilab.text.tokenize import NEGATED, closes_scope, is_negation_cue
 
 #: VADER's scale for a negated word's valence ("not good" = -0.74 × good).
 NEGATION_SCALE = -0.74
@@ -74,15 +74,49 @@ def token_valence(
     shifted[2:] += SECOND_BOOST * np.where(text_of[2:] == text_of[:-2], b[:-2], 0.0)
     v = (level + np.sign(level) * shifted) * np.where(negated[codes], NEGATION_SCALE, 1.0)
 
-    but = is_but[codes]
-    n_texts = int(sep.sum()) + (0 if sep[-1] else 1)
-    buts_before = np.cumsum(but) - but  # "but"s before each position, over the whole batch
-    first_of_text = np.searchsorted(text_of, np.arange(n_texts))  # (n_texts,) first position of each text
-    buts_before = buts_before - buts_before[first_of_text][text_of]  # ... within its own text
-    has_but = np.bincount(text_of, weights=but, minlength=n_texts) > 0
-    weight = np.where(buts_before > 0, AFTER_BUT, np.where(has_but[text_of], BEFORE_BUT, 1.0))
-
+    weight = but_weights(is_but[codes], text_of)
+    weight = _weigh_ellipses(weight, codes, words, negated, sep, text_of)
     return v * weight, text_of, is_word[codes] & (boost[codes] == 0)
+
+
+def but_weights(is_but: np.ndarray, text_of: np.ndarray) -> np.ndarray:
+    """VADER's "but" rule, the one definition (the lexicon valence and bow's ``but_weights`` use it):
+    (n,) weight of each position of a flat batch, :data:`BEFORE_BUT` before a "but" of its own text,
+    :data:`AFTER_BUT` after one, 1 in a text without "but". ``is_but`` and ``text_of`` are (n,), ``text_of``
+    non-decreasing (each position's text)."""
+    if len(is_but) == 0:
+        return np.zeros(0)
+    n_texts = int(text_of[-1]) + 1
+    buts_before = np.cumsum(is_but) - is_but  # "but"s before each position, over the whole batch
+    first_of_text = np.searchsorted(text_of, np.arange(n_texts))  # (n_texts,) first position of each text
+    first_of_text = np.minimum(first_of_text, len(text_of) - 1)  # a text with no position is never read
+    buts_before = buts_before - buts_before[first_of_text][text_of]  # ... within its own text
+    has_but = np.bincount(text_of, weights=is_but, minlength=n_texts) > 0
+    return np.where(buts_before > 0, AFTER_BUT, np.where(has_but[text_of], BEFORE_BUT, 1.0))
+
+
+def _weigh_ellipses(weight, codes, words, negated, sep, text_of) -> np.ndarray:
+    """A word negated by an elliptical cue takes the "but" weight of that cue's clause: "they said it would
+    be bad, but it was not" means "but it was not bad", so "bad" is weighed as said after the "but".
+
+    A marked word with no cue before it in its own clause was marked by an elliptical cue (see
+    :func:`sentilab.text.tokenize.mark_negation`, whose two predicates are reused here): the next
+    elliptical cue of its text."""
+    is_cue = np.fromiter((is_negation_cue(w) for w in words), dtype=bool, count=len(words)) & ~negated
+    ends = np.fromiter((closes_scope(w) for w in words), dtype=bool, count=len(words))
+    cue, end = is_cue[codes], ends[codes] | sep  # (n,)
+    elliptical = np.flatnonzero(cue & np.append(end[1:], True))  # positions of the elliptical cues
+    if elliptical.size == 0:
+        return weight
+    clause = np.cumsum(end) - end  # (n,) clause of each position (an end token starts the next count)
+    cues_upto = np.cumsum(cue)
+    clause_first = np.searchsorted(clause, clause)  # first position of each position's clause
+    cue_before = cues_upto - cue - (cues_upto[clause_first] - cue[clause_first]) > 0  # in a forward scope
+    nxt = np.minimum(np.searchsorted(elliptical, np.arange(len(codes))), elliptical.size - 1)
+    target = elliptical[nxt]  # (n,) the next elliptical cue (or the last one)
+    by_ellipsis = negated[codes] & ~cue_before & (target >= np.arange(len(codes)))
+    by_ellipsis &= text_of[target] == text_of
+    return np.where(by_ellipsis, weight[target], weight)
 
 
 def squash(total: np.ndarray) -> np.ndarray:
