@@ -412,7 +412,8 @@ def test_negation_lets_bow_tell_not_bad_from_bad_and_explains_exactly(tmp_path):
 def test_without_cue_ngrams_a_negation_acts_through_the_words_it_marks(tmp_path):
     # "not" and "wasn't" go with negative texts here, as they do in real data; "¬bad" never occurs alone.
     texts = ["not good", "wasn't great", "bad", "awful", "good", "great", "not bad at all", "never awful"] * 2
-    labels = ["negative", "negative", "negative", "negative", "positive", "positive", "positive", "positive"] * 2
+    labels = ["negative"] * 4 + ["positive"] * 4
+    labels = labels * 2
     model = BowModel(min_df=1, C=10.0, negation=True, negation_cue_ngrams=False).fit(texts, labels)
     with_cues = BowModel(min_df=1, C=10.0, negation=True).fit(texts, labels)
     grams = {" ".join(g) for g in model.ngrams_}

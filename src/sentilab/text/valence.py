@@ -57,7 +57,9 @@ def token_valence(
     negated = np.fromiter((u.startswith(NEGATED) for u in uniques.tolist()), dtype=bool, count=len(uniques))
     # Negation cues carry no valence of their own here: their effect is the flip of the words they scope.
     base = np.fromiter(
-        (0.0 if is_negation_cue(w) else lexicon.get(w, 0.0) for w in words), dtype=np.float64, count=len(words)
+        (0.0 if is_negation_cue(w) else lexicon.get(w, 0.0) for w in words),
+        dtype=np.float64,
+        count=len(words),
     )
     boost = np.fromiter((boosters.get(w, 0.0) for w in words), dtype=np.float64, count=len(words))
     is_sep = np.fromiter((u == separator for u in uniques.tolist()), dtype=bool, count=len(uniques))
