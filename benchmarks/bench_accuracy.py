@@ -40,7 +40,13 @@ import warnings  # noqa: E402
 #: The default recipe before this one (sentilab.defaults, version 5; version 4 was {"negation": "true"}). It
 #: runs on today's code, so it shares version 6's negation scope: its numbers here are not version 5 as shipped
 #: (LODO mean 0.663, "negated negative at the end" 68.5 %), they isolate what version 6's settings add.
-V5_PARAMS = {"negation": "true", "lexicon": "true", "lexicon_weight": "3", "class_weight": "balanced", "C": "0.3"}
+V5_PARAMS = {
+    "negation": "true",
+    "lexicon": "true",
+    "lexicon_weight": "3",
+    "class_weight": "balanced",
+    "C": "0.3",
+}
 #: Texts timed per repeat: the slow models get fewer.
 SPEED_TEXTS = {"vader": 5_000, "best": 500}
 
