@@ -23,7 +23,10 @@ shares of ``T = P + N + words without valence`` (:mod:`sentilab.text.valence`), 
 (``lexicon_coef_``, shape (K', 4)). They carry
 what the n-grams cannot learn from the training data: "not bad" flips a valence VADER's raters gave "bad",
 whether or not "¬bad" was ever seen. Intensifiers ("very", "slightly") then act through the lexicon alone:
-they are left out of the n-grams, so "very bad" counts as "bad" there and only its valence grows.
+they are left out of the n-grams, so "very bad" counts as "bad" there and only its valence grows. With
+``negation=true`` both sides read the same negation marks (:func:`sentilab.text.tokenize.mark_negation`);
+``negation_cue_ngrams=false`` also leaves the cues ("not", "wasn't") out of the n-grams, so a negation acts
+through the words it marks, as in the lexicon, rather than as a word that goes with complaints.
 
 Nothing is pickled: ``vocab.json`` holds the n-grams (token lists, in column order) and, with the lexicon, its
 words and intensifiers; the weights file holds ``coef``, ``intercept``, ``doc_freq`` and, when used, ``idf``,

@@ -7,15 +7,16 @@ that predicts 100k texts/s. For token ``i`` of a text, with lexicon valence ``L`
     boost_i = b(t_{i-1}) + 0.95 · b(t_{i-2})               b: intensifier table ("very" +0.293, "slightly" -0.293)
     v_i     = (L_i + sign(L_i) · boost_i) · n_i · m_i
     n_i     = -0.74 when t_i is inside a negation scope (marked by sentilab.text.tokenize.mark_negation), else 1
-    m_i     = 0.5 before a "but" of the same text, 1.5 after it, 1 in a text without "but"
+    m_i     = 0.5 before a "but" of the same text, 1.5 after it, 1 in a text without "but" (but_weights);
+              a word an elliptical cue negates takes m of the cue's position ("..., but it was not": 1.5)
 
 The constants are VADER's (``N_SCALAR``, ``B_INCR``, its "but" weights); the scope of a negation is
 sentilab's, read from the marks of :func:`sentilab.text.tokenize.mark_negation` (the one definition, which
 bow's n-grams see too): up to the next punctuation, not VADER's three words, so "not bad at all" and "I don't
 think it was bad" both flip "bad"; and an elliptical cue that ends its clause ("I feared it would be bad. It
 wasn't."; "they said it was great, but it was not") flips what came before it. Unmarked tokens (a pipeline
-without ``negation``) are never flipped. A text's valence is split into its positive part ``P = Σ max(v_i, 0)`` and its
-negative part ``N = Σ max(-v_i, 0)``, each squashed like VADER's compound: ``P / sqrt(P² + 15)`` in [0, 1).
+without ``negation``) are never flipped. A text's valence is split into its positive part
+``P = Σ max(v_i, 0)`` and its negative part ``N = Σ max(-v_i, 0)``, each squashed like VADER's compound: ``P / sqrt(P² + 15)`` in [0, 1).
 """
 
 from __future__ import annotations
