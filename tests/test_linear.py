@@ -351,17 +351,41 @@ def test_squeeze_prefilter_keeps_every_character_that_can_squeeze():
 def test_mark_negation_scope_opens_at_cues_and_closes_at_punctuation_but_and_separator():
     from sentilab.text.tokenize import NEGATED, mark_negation
 
-    tokens = ["i", "don't", "like", "it", ",", "but", "not", "bad", "at", "all", "!", "never"] + [SEP, "good"]
-    marked = mark_negation(tokens, separator=SEP)
+    tokens = ["i", "don't", "like", "it", ",", "but", "not", "bad", "at", "all", "!", "never", "again"]
+    marked = mark_negation([*tokens, SEP, "good"], separator=SEP)
     negated = [t.removeprefix(NEGATED) for t in marked if t.startswith(NEGATED)]
-    assert negated == ["like", "it", "bad", "at", "all"]
+    assert negated == ["like", "it", "bad", "at", "all", "again"]
     assert marked[-1] == "good"  # the next text starts outside any scope
     assert mark_negation(["it", "is", "fine"]) == ["it", "is", "fine"]
 
 
+def test_an_elliptical_negation_marks_what_came_before_it_in_its_own_text():
+    from sentilab.text.tokenize import NEGATED, mark_negation
+
+    first = ["good", SEP]  # an earlier text is never reached
+    tokens = ["they", "said", "bad", ",", "but", "it", "was", "not", "."]
+    marked = mark_negation([*first, *tokens, SEP, "fine"], separator=SEP)
+    assert marked[:2] == first and marked[-1] == "fine"
+    assert marked[2:-2] == ["¬they", "¬said", "¬bad", ",", "but", "¬it", "¬was", "not", "."]
+    assert NEGATED == "¬"
+    # A cue with words after it in its clause is no ellipsis; one at the very end of the tokens is.
+    assert mark_negation(["bad", ".", "not", "good"]) == ["bad", ".", "not", "¬good"]
+    assert mark_negation(["bad", ".", "it", "isn't"]) == ["¬bad", ".", "¬it", "isn't"]
+    # Words already in a scope stay marked once; other cues are left as they are.
+    assert mark_negation(["didn't", "like", "it", ",", "no"]) == ["didn't", "¬like", "¬it", ",", "no"]
+
+
 def test_negation_batch_path_equals_one_text_at_a_time():
     pipeline = TokenPipeline(negation=True)
-    texts = ["Not bad at all, I loved it!", "I don't like this. It is bad", "never again", "", "good :)"]
+    texts = [
+        "Not bad at all, I loved it!",
+        "I don't like this. It is bad",
+        "never again",
+        "",
+        "good :)",
+        "They said it was bad, but it wasn't.",
+        "bad. not",
+    ]
     assert pipeline.flat(texts) == [t for text in texts for t in [*pipeline(text), SEP]]
 
 
@@ -383,3 +407,28 @@ def test_negation_lets_bow_tell_not_bad_from_bad_and_explains_exactly(tmp_path):
     loaded = load_model(tmp_path / "m")
     assert loaded.negation is True
     np.testing.assert_allclose(loaded.predict_proba(texts), marked.predict_proba(texts))
+
+
+def test_without_cue_ngrams_a_negation_acts_through_the_words_it_marks(tmp_path):
+    # "not" and "wasn't" go with negative texts here, as they do in real data; "¬bad" never occurs alone.
+    texts = ["not good", "wasn't great", "bad", "awful", "good", "great", "not bad at all", "never awful"] * 2
+    labels = ["negative"] * 4 + ["positive"] * 4
+    labels = labels * 2
+    model = BowModel(min_df=1, C=10.0, negation=True, negation_cue_ngrams=False).fit(texts, labels)
+    with_cues = BowModel(min_df=1, C=10.0, negation=True).fit(texts, labels)
+    grams = {" ".join(g) for g in model.ngrams_}
+    assert {"¬good", "¬bad", "¬at ¬all"} <= grams
+    assert not any(word in gram.split() for gram in grams for word in ("not", "wasn't", "never"))
+    assert {"not", "not ¬good"} <= {" ".join(g) for g in with_cues.ngrams_}
+    # The explanation still sums exactly, and shows the cue with no share of its own.
+    explanation = model.contributions("it wasn't bad", target="positive")
+    assert [t["token"] for t in explanation["tokens"]] == ["it", "wasn't", "bad"]
+    assert explanation["tokens"][1]["contribution"] == 0.0
+    total = explanation["intercept"] + sum(t["contribution"] for t in explanation["tokens"])
+    assert total == pytest.approx(float(model.decision_function(["it wasn't bad"])[0]))
+    model.save(tmp_path / "m")
+    from sentilab.models import load_model
+
+    loaded = load_model(tmp_path / "m")
+    assert loaded.negation_cue_ngrams is False
+    np.testing.assert_allclose(loaded.predict_proba(texts), model.predict_proba(texts))

@@ -51,15 +51,20 @@ def test_but_weighs_the_clause_after_it_more():
 
 
 def test_an_elliptical_negation_flips_the_clause_before_it():
-    assert valences("I feared it would be bad. It wasn't.") == {"bad": pytest.approx(-2.5 * NEGATION_SCALE)}
+    # The flipped words carry the negation mark, so bow's n-grams see "¬bad" there too (one scope rule).
+    assert valences("I feared it would be bad. It wasn't.") == {"¬bad": pytest.approx(-2.5 * NEGATION_SCALE)}
     assert valences("they said it would be good, but it was not") == {
-        "good": pytest.approx(2.0 * BEFORE_BUT * NEGATION_SCALE)
+        "¬good": pytest.approx(2.0 * AFTER_BUT * NEGATION_SCALE)  # weighed in the cue's clause, after "but"
     }
     assert valences("it was not bad. good") == {
         "¬bad": pytest.approx(1.85),
         "good": 2.0,
     }  # a scope, no ellipsis
-    assert valences("good. no") == {"good": pytest.approx(2.0 * NEGATION_SCALE)}
+    assert valences("good. no") == {"¬good": pytest.approx(2.0 * NEGATION_SCALE)}
+    # A word already in a scope is flipped once, not flipped back by an elliptical cue that echoes it.
+    assert valences("I didn't think it would be bad, and it was not.") == {
+        "¬bad": pytest.approx(-2.5 * NEGATION_SCALE)
+    }
 
 
 def test_intensifiers_do_not_count_as_words_without_valence():
@@ -163,3 +168,17 @@ def test_with_the_lexicon_intensifiers_are_no_ngrams_and_only_strengthen():
     total = explanation["intercept"] + sum(t["contribution"] for t in explanation["tokens"])
     row = list(model.classes_).index("positive")
     assert total == pytest.approx(float(model.decision_function(["the food was very good"])[0, row]))
+
+
+def test_words_an_elliptical_cue_negates_are_weighed_as_part_of_its_clause():
+    # "..., but it was not" says "but it was not bad": "bad" takes the weight after "but".
+    assert valences("they said it would be bad, but it was not.") == {
+        "¬bad": pytest.approx(-2.5 * NEGATION_SCALE * AFTER_BUT)
+    }
+    # A word in a forward scope keeps its own clause's weight, even with an elliptical cue later on.
+    assert valences("not good but bad. no") == {
+        "¬good": pytest.approx(2.0 * NEGATION_SCALE * BEFORE_BUT),
+        "¬bad": pytest.approx(-2.5 * NEGATION_SCALE * AFTER_BUT),
+    }
+    # Without "but" nothing changes, and each text of a batch keeps to itself.
+    assert valences("I feared it would be bad. It wasn't.") == {"¬bad": pytest.approx(-2.5 * NEGATION_SCALE)}

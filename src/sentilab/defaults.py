@@ -49,8 +49,20 @@ class Recipe:
 #: run, 2 shared cores); the first-use build takes about 10 s. Fitting it needs the lexicon extra
 #: (vaderSentiment); the saved model carries the lexicon and predicts without it. Measured with
 #: benchmarks/bench_accuracy.py, which also prints the audit's behaviour tests.
+#: Version 6 (issue #12: at or above VADER on every left-out set, behaviour failures <= 30 %; neither fully met).
+#: One negation scope for both sides: an elliptical cue ("..., but it was not.") marks the words before it
+#: (sentilab.text.tokenize.mark_negation), and the lexicon takes the marks, weighing those words in the cue's
+#: clause. max_df=0.2 drops the n-grams of over a fifth of the training texts ("." "the" "and" "of"): they
+#: said which kind of text a line is (reviews: polar, tweets: often neutral), not its sentiment, and pushed
+#: the news sentences of vader-nyt away from neutral (its neutral recall 0.156 -> 0.278). negation_cue_ngrams=
+#: false: "not", "wasn't" are no n-grams of their own; a negation acts through the words it marks. LODO mean
+#: macro-recall 0.672 (v5 0.663, VADER 0.643); vader-nyt 0.557 is still below VADER's 0.581 (the only set
+#: below it); "negated negative at the end is not negative" 39.5 % failures (v5 68.5 %), every other
+#: behaviour test <= 11.5 %. Held-out mean accuracy 0.744, macro-recall 0.705 (as v5). Prediction 38k-41k
+#: texts/s on 2 busy shared cores (v5: 46k in a quieter run). Chosen in 6 LODO sweeps (9 recipes); measured
+#: with benchmarks/bench_accuracy.py.
 RECIPE = Recipe(
-    version=5,
+    version=6,
     model="bow",
     params={
         "negation": "true",
@@ -58,6 +70,8 @@ RECIPE = Recipe(
         "lexicon_weight": "3",
         "class_weight": "balanced",
         "C": "0.3",
+        "max_df": "0.2",
+        "negation_cue_ngrams": "false",
     },
     datasets=LABELLED,
     held_out=LABELLED,

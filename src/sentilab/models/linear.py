@@ -23,7 +23,10 @@ shares of ``T = P + N + words without valence`` (:mod:`sentilab.text.valence`), 
 (``lexicon_coef_``, shape (K', 4)). They carry
 what the n-grams cannot learn from the training data: "not bad" flips a valence VADER's raters gave "bad",
 whether or not "¬bad" was ever seen. Intensifiers ("very", "slightly") then act through the lexicon alone:
-they are left out of the n-grams, so "very bad" counts as "bad" there and only its valence grows.
+they are left out of the n-grams, so "very bad" counts as "bad" there and only its valence grows. With
+``negation=true`` both sides read the same negation marks (:func:`sentilab.text.tokenize.mark_negation`);
+``negation_cue_ngrams=false`` also leaves the cues ("not", "wasn't") out of the n-grams, so a negation acts
+through the words it marks, as in the lexicon, rather than as a word that goes with complaints.
 
 Nothing is pickled: ``vocab.json`` holds the n-grams (token lists, in column order) and, with the lexicon, its
 words and intensifiers; the weights file holds ``coef``, ``intercept``, ``doc_freq`` and, when used, ``idf``,
@@ -43,7 +46,7 @@ from sentilab.errors import ModelError
 from sentilab.models.base import STEP_LIST, TOKENIZER, Interval, Options, Satisfies, SentimentModel
 from sentilab.progress import show_progress
 from sentilab.text.normalize import DEFAULT_STEPS, Normalizer
-from sentilab.text.tokenize import NEGATED, get_tokenizer, mark_negation
+from sentilab.text.tokenize import NEGATED, get_tokenizer, is_negation_cue, mark_negation
 from sentilab.text.valence import token_valence, valence_features
 
 #: Reserved document separator (a control character no keyboard produces); inside a text it counts as a space.
@@ -131,11 +134,28 @@ _TWEET_PATTERN = (
 class _Without:
     """A token pipeline whose flat tokens leave ``drop`` out (what bow's n-grams are learned from)."""
 
-    def __init__(self, pipeline: TokenPipeline, drop: frozenset):
+    def __init__(self, pipeline: TokenPipeline, drop: _Dropped):
         self.pipeline, self.drop = pipeline, drop
 
     def flat(self, texts: Sequence[str]) -> list[str]:
         return [t for t in self.pipeline.flat(texts) if t not in self.drop]
+
+
+class _Dropped:
+    """The tokens bow's n-grams leave out: ``token in dropped`` for the ``words`` and, with ``cues``, every
+    negation cue (:func:`sentilab.text.tokenize.is_negation_cue`, decided once per distinct token)."""
+
+    def __init__(self, words: frozenset, cues: bool):
+        self.words, self.cues = words, cues
+        self._seen: dict[str, bool] = {}
+
+    def __contains__(self, token: str) -> bool:
+        found = self._seen.get(token)
+        if found is None:
+            found = token in self.words or (self.cues and is_negation_cue(token.lower()))
+            if len(self._seen) < 1_000_000:  # bounded: a stream of distinct tokens must not grow it forever
+                self._seen[token] = found
+        return found
 
 
 class TokenPipeline:
@@ -406,6 +426,8 @@ class BowModel(SentimentModel):
         "lexicon": "add the VADER lexicon's positive and negative valence (negation, intensifiers, 'but') as "
         "four features; intensifiers then act through it alone (needs the lexicon extra to fit; saved with the model)",
         "lexicon_weight": "lexicon only: scale of the four valence features (larger = less regularised)",
+        "negation_cue_ngrams": "negation only: keep the cues themselves ('not', \"wasn't\") as n-grams; false: a "
+        "negation acts through the words it marks alone, as it does in the lexicon",
     }
     _parameter_constraints: ClassVar[dict[str, list]] = {
         "features": [Options(("binary", "count", "tfidf", "nbsvm"))],
@@ -426,6 +448,7 @@ class BowModel(SentimentModel):
         "negation": [bool],
         "lexicon": [bool],
         "lexicon_weight": [Interval(float, 0, None, closed="neither")],
+        "negation_cue_ngrams": [bool],
     }
 
     def __init__(
@@ -447,6 +470,7 @@ class BowModel(SentimentModel):
         negation: bool = False,
         lexicon: bool = False,
         lexicon_weight: float = 1.0,
+        negation_cue_ngrams: bool = True,
     ):
         self.features = features
         self.ngram_range = ngram_range
@@ -464,6 +488,7 @@ class BowModel(SentimentModel):
         self.negation = negation
         self.lexicon = lexicon
         self.lexicon_weight = lexicon_weight
+        self.negation_cue_ngrams = negation_cue_ngrams
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -551,11 +576,15 @@ class BowModel(SentimentModel):
             self._lexicon_tables = tables
         return tables
 
-    def _not_ngram_tokens(self) -> frozenset | None:
+    def _not_ngram_tokens(self) -> _Dropped | None:
         """Tokens the n-grams leave out: with the lexicon, intensifiers ("very", "slightly") act through it
         alone, so to the n-grams "very bad" is "bad" — neither diluted by "very" nor pulled toward the class
-        "very" goes with in the training data — while its valence grows. None: every token counts."""
-        return self._tables()[2] if self.lexicon else None
+        "very" goes with in the training data — while its valence grows. With ``negation_cue_ngrams=false``
+        the negation cues ("not", "wasn't") too: a negation then acts through the words it marks alone. None:
+        every token counts."""
+        words = self._tables()[2] if self.lexicon else frozenset()
+        cues = self.negation and not self.negation_cue_ngrams
+        return _Dropped(words, cues) if words or cues else None
 
     def _lexicon_columns(self, flat: list[str], n_texts: int):
         """``(L, v, text_of)``: the lexicon features (n_texts, 4), each token's valence and its text."""

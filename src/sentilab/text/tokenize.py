@@ -134,26 +134,63 @@ NEGATION_ENDS = frozenset([".", ",", "!", "?", ";", ":", "but"])
 NEGATED = "\u00ac"
 
 
+def is_negation_cue(word: str) -> bool:
+    """Does ``word`` (lower case, without a :data:`NEGATED` mark) open a negation scope?"""
+    return word in NEGATION_CUES or word.endswith(("n't", "n’t"))
+
+
+def closes_scope(word: str) -> bool:
+    """Does ``word`` (lower case) end a clause, and with it a negation scope? Clause punctuation, "but", and
+    any one-character token that is not a letter or digit."""
+    return word in NEGATION_ENDS or (len(word) == 1 and not word.isalnum())
+
+
 def mark_negation(tokens: list[str], *, separator: str | None = None) -> list[str]:
     """Prefix every token inside a negation scope with :data:`NEGATED` (Das & Chen 2001; Pang et al. 2002).
 
-    A scope opens after a cue (``not``, ``never``, ``don't`` ...) and closes at clause punctuation, at
-    "but", or at ``separator`` (the marker between texts in a flat batch). ``"not bad at all, I loved it"``
-    becomes ``not ¬bad ¬at ¬all , i loved it``: a bag of words can then learn that "¬bad" is not "bad".
+    The one definition of a negation's scope in sentilab: bow's n-grams and its lexicon valence
+    (:mod:`sentilab.text.valence`) both read these marks, so the two sides never disagree.
+
+    * A scope opens after a cue (``not``, ``never``, ``don't`` ...) and closes at clause punctuation, at
+      "but", or at ``separator`` (the marker between texts in a flat batch). ``"not bad at all, I loved it"``
+      becomes ``not ¬bad ¬at ¬all , i loved it``: a bag of words can then learn that "¬bad" is not "bad".
+    * An *elliptical* cue, one whose clause ends right after it ("..., but it was not.", "It wasn't."),
+      has nothing after it to negate: it negates what was said before it in the same text, so every word
+      before it is marked (punctuation, "but" and other cues stay as they are). "Everyone said it would be
+      bad, but it was not." becomes ``¬everyone ¬said ¬it ¬would ¬be ¬bad , but ¬it ¬was not .``.
+
+    A token in several scopes is marked once (a negation echoed by an elliptical one is not undone by it).
     """
-    out = []
+    out: list[str] = []
     inside = False
-    for token in tokens:
+    text_start = 0  # index in ``out`` of the current text's first token
+    last = len(tokens) - 1
+    for i, token in enumerate(tokens):
         lowered = token.lower()
-        if token == separator or lowered in NEGATION_ENDS or (len(token) == 1 and not token.isalnum()):
+        if token == separator:
             inside = False
             out.append(token)
-        elif lowered in NEGATION_CUES or lowered.endswith(("n't", "n’t")):
+            text_start = i + 1
+        elif closes_scope(lowered):
+            inside = False
+            out.append(token)
+        elif is_negation_cue(lowered):
             inside = True
             out.append(token)
+            if i == last or tokens[i + 1] == separator or closes_scope(tokens[i + 1].lower()):
+                _mark_before(out, text_start, i)
         else:
             out.append(NEGATED + token if inside else token)
     return out
+
+
+def _mark_before(out: list[str], start: int, stop: int) -> None:
+    """Mark the words of ``out[start:stop]`` (in place) that are not marked, punctuation, "but" or a cue."""
+    for j in range(start, stop):
+        token = out[j]
+        lowered = token.lower()
+        if not (token.startswith(NEGATED) or closes_scope(lowered) or is_negation_cue(lowered)):
+            out[j] = NEGATED + token
 
 
 # --------------------------------------------------------------------------- optional back-ends

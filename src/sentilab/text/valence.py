@@ -7,14 +7,16 @@ that predicts 100k texts/s. For token ``i`` of a text, with lexicon valence ``L`
     boost_i = b(t_{i-1}) + 0.95 · b(t_{i-2})               b: intensifier table ("very" +0.293, "slightly" -0.293)
     v_i     = (L_i + sign(L_i) · boost_i) · n_i · m_i
     n_i     = -0.74 when t_i is inside a negation scope (marked by sentilab.text.tokenize.mark_negation), else 1
-    m_i     = 0.5 before a "but" of the same text, 1.5 after it, 1 in a text without "but"
-    e_i     = -0.74 before an elliptical negation of the same text (a cue that ends its clause: "I feared it
-              would be bad. It wasn't."; "they said it was great, but it was not"), else 1;  v_i ← v_i · e_i
+    m_i     = 0.5 before a "but" of the same text, 1.5 after it, 1 in a text without "but" (but_weights);
+              a word an elliptical cue negates takes m of the cue's position ("..., but it was not": 1.5)
 
 The constants are VADER's (``N_SCALAR``, ``B_INCR``, its "but" weights); the scope of a negation is
-sentilab's (up to the next punctuation, not VADER's three words), so "not bad at all" and "I don't think it
-was bad" both flip "bad". A text's valence is split into its positive part ``P = Σ max(v_i, 0)`` and its
-negative part ``N = Σ max(-v_i, 0)``, each squashed like VADER's compound: ``P / sqrt(P² + 15)`` in [0, 1).
+sentilab's, read from the marks of :func:`sentilab.text.tokenize.mark_negation` (the one definition, which
+bow's n-grams see too): up to the next punctuation, not VADER's three words, so "not bad at all" and "I don't
+think it was bad" both flip "bad"; and an elliptical cue that ends its clause ("I feared it would be bad. It
+wasn't."; "they said it was great, but it was not") flips what came before it. Unmarked tokens (a pipeline
+without ``negation``) are never flipped. A text's valence is split into its positive part
+``P = Σ max(v_i, 0)`` and its negative part ``N = Σ max(-v_i, 0)``, each squashed like VADER's compound: ``P / sqrt(P² + 15)`` in [0, 1).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sentilab.text.tokenize import NEGATED, NEGATION_CUES, NEGATION_ENDS
+from sentilab.text.tokenize import NEGATED, closes_scope, is_negation_cue
 
 #: VADER's scale for a negated word's valence ("not good" = -0.74 × good).
 NEGATION_SCALE = -0.74
@@ -56,18 +58,15 @@ def token_valence(
     negated = np.fromiter((u.startswith(NEGATED) for u in uniques.tolist()), dtype=bool, count=len(uniques))
     # Negation cues carry no valence of their own here: their effect is the flip of the words they scope.
     base = np.fromiter(
-        (0.0 if _is_cue(w) else lexicon.get(w, 0.0) for w in words), dtype=np.float64, count=len(words)
+        (0.0 if is_negation_cue(w) else lexicon.get(w, 0.0) for w in words),
+        dtype=np.float64,
+        count=len(words),
     )
     boost = np.fromiter((boosters.get(w, 0.0) for w in words), dtype=np.float64, count=len(words))
     is_sep = np.fromiter((u == separator for u in uniques.tolist()), dtype=bool, count=len(uniques))
     is_but = np.fromiter((w == "but" for w in words), dtype=bool, count=len(words))
     is_word = np.fromiter((len(w) > 1 or w.isalnum() for w in words), dtype=bool, count=len(words))
     is_word &= ~is_sep
-    # A clause ends at punctuation, "but" or the end of the text (mark_negation's scope ends, as in VADER).
-    ends = np.fromiter(
-        (w in NEGATION_ENDS or not (len(w) > 1 or w.isalnum()) for w in words), bool, len(words)
-    )
-    is_cue = np.fromiter((_is_cue(w) for w in words), dtype=bool, count=len(words)) & ~negated
 
     sep = is_sep[codes]  # (n,)
     text_of = np.cumsum(sep) - sep  # (n,) separators before each position = its text
@@ -78,27 +77,49 @@ def token_valence(
     shifted[2:] += SECOND_BOOST * np.where(text_of[2:] == text_of[:-2], b[:-2], 0.0)
     v = (level + np.sign(level) * shifted) * np.where(negated[codes], NEGATION_SCALE, 1.0)
 
-    but = is_but[codes]
-    n_texts = int(sep.sum()) + (0 if sep[-1] else 1)
-    buts_before = np.cumsum(but) - but  # "but"s before each position, over the whole batch
-    first_of_text = np.searchsorted(text_of, np.arange(n_texts))  # (n_texts,) first position of each text
-    buts_before = buts_before - buts_before[first_of_text][text_of]  # ... within its own text
-    has_but = np.bincount(text_of, weights=but, minlength=n_texts) > 0
-    weight = np.where(buts_before > 0, AFTER_BUT, np.where(has_but[text_of], BEFORE_BUT, 1.0))
-
-    # Elliptical negation: a cue whose clause ends right after it negates what came before it in the text.
-    end = ends[codes] | sep
-    elliptical = is_cue[codes] & np.append(end[1:], True)  # (n,)
-    upto = np.cumsum(elliptical)  # elliptical cues up to each position, over the whole batch
-    in_text = np.bincount(text_of, weights=elliptical, minlength=n_texts)  # (n_texts,)
-    before_text = upto[first_of_text] - elliptical[first_of_text]  # ... before each text starts
-    after = in_text[text_of] - (upto - before_text[text_of])  # elliptical cues after each position
-    weight = weight * np.where(after > 0, NEGATION_SCALE, 1.0)
+    weight = but_weights(is_but[codes], text_of)
+    weight = _weigh_ellipses(weight, codes, words, negated, sep, text_of)
     return v * weight, text_of, is_word[codes] & (boost[codes] == 0)
 
 
-def _is_cue(word: str) -> bool:
-    return word in NEGATION_CUES or word.endswith(("n't", "n’t"))
+def but_weights(is_but: np.ndarray, text_of: np.ndarray) -> np.ndarray:
+    """VADER's "but" rule, the one definition (the lexicon valence and bow's ``but_weights`` use it):
+    (n,) weight of each position of a flat batch, :data:`BEFORE_BUT` before a "but" of its own text,
+    :data:`AFTER_BUT` after one, 1 in a text without "but". ``is_but`` and ``text_of`` are (n,), ``text_of``
+    non-decreasing (each position's text)."""
+    if len(is_but) == 0:
+        return np.zeros(0)
+    n_texts = int(text_of[-1]) + 1
+    buts_before = np.cumsum(is_but) - is_but  # "but"s before each position, over the whole batch
+    first_of_text = np.searchsorted(text_of, np.arange(n_texts))  # (n_texts,) first position of each text
+    first_of_text = np.minimum(first_of_text, len(text_of) - 1)  # a text with no position is never read
+    buts_before = buts_before - buts_before[first_of_text][text_of]  # ... within its own text
+    has_but = np.bincount(text_of, weights=is_but, minlength=n_texts) > 0
+    return np.where(buts_before > 0, AFTER_BUT, np.where(has_but[text_of], BEFORE_BUT, 1.0))
+
+
+def _weigh_ellipses(weight, codes, words, negated, sep, text_of) -> np.ndarray:
+    """A word negated by an elliptical cue takes the "but" weight of that cue's clause: "they said it would
+    be bad, but it was not" means "but it was not bad", so "bad" is weighed as said after the "but".
+
+    A marked word with no cue before it in its own clause was marked by an elliptical cue (see
+    :func:`sentilab.text.tokenize.mark_negation`, whose two predicates are reused here): the next
+    elliptical cue of its text."""
+    is_cue = np.fromiter((is_negation_cue(w) for w in words), dtype=bool, count=len(words)) & ~negated
+    ends = np.fromiter((closes_scope(w) for w in words), dtype=bool, count=len(words))
+    cue, end = is_cue[codes], ends[codes] | sep  # (n,)
+    elliptical = np.flatnonzero(cue & np.append(end[1:], True))  # positions of the elliptical cues
+    if elliptical.size == 0:
+        return weight
+    clause = np.cumsum(end) - end  # (n,) clause of each position (an end token starts the next count)
+    cues_upto = np.cumsum(cue)
+    clause_first = np.searchsorted(clause, clause)  # first position of each position's clause
+    cue_before = cues_upto - cue - (cues_upto[clause_first] - cue[clause_first]) > 0  # in a forward scope
+    nxt = np.minimum(np.searchsorted(elliptical, np.arange(len(codes))), elliptical.size - 1)
+    target = elliptical[nxt]  # (n,) the next elliptical cue (or the last one)
+    by_ellipsis = negated[codes] & ~cue_before & (target >= np.arange(len(codes)))
+    by_ellipsis &= text_of[target] == text_of
+    return np.where(by_ellipsis, weight[target], weight)
 
 
 def squash(total: np.ndarray) -> np.ndarray:
