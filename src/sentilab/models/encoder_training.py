@@ -35,7 +35,7 @@ import numpy as np
 from sentilab.errors import ModelError
 from sentilab.models.base import fingerprint
 from sentilab.models.devices import autocast, resolve_device, resolve_precision
-from sentilab.models.encoder import (
+from sentilab.models.minilm import (
     EMBEDDING_DIM,
     ENCODER_MODULE,
     INFERENCE_BATCH,
