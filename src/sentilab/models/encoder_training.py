@@ -270,8 +270,10 @@ def _checkpoint_metadata(path: Path) -> dict[str, str] | None:
 class FineTuneCheckpoint:
     """A :class:`~sentilab.models.recurrent.Checkpoint` for :class:`_FineTuning` (see the module docstring)."""
 
-    def __init__(self, directory, key: str, loop: _FineTuning):
-        self.directory, self.key, self.loop = Path(directory), key, loop
+    def __init__(self, directory, key: str):
+        """Checks the place before any work; :attr:`loop` is set once the training loop exists."""
+        self.directory, self.key = Path(directory), key
+        self.loop: _FineTuning | None = None
         self.path = self.directory / f"{CHECKPOINT_PREFIX}{key[:16]}.safetensors"
         if self.directory.exists() and not self.directory.is_dir():
             raise ModelError(
@@ -420,6 +422,10 @@ def finetune(model, texts: list[str], y: np.ndarray, validation) -> None:
         ),
         torch.nn.Parameter(torch.zeros(len(model.classes_), device=device)),
     )
+    checkpoint = None
+    if model.checkpoint_dir is not None:  # checked before the minutes of work below
+        key = training_fingerprint(model, device, precision, texts, y, validation)
+        checkpoint = FineTuneCheckpoint(model.checkpoint_dir, key)
     train = tokenize(texts, model.max_len)  # the first window of each text
     started = time.perf_counter()
     progress = show_progress(not quiet)
@@ -434,10 +440,8 @@ def finetune(model, texts: list[str], y: np.ndarray, validation) -> None:
             quiet=quiet,
         )
     loop = _FineTuning(model, config, weights, trainable, head, train, y, valid, device, precision)
-    checkpoint = None
-    if model.checkpoint_dir is not None:
-        key = training_fingerprint(model, device, precision, texts, y, validation)
-        checkpoint = FineTuneCheckpoint(model.checkpoint_dir, key, loop)
+    if checkpoint is not None:
+        checkpoint.loop = loop
     result = train_epochs(
         loop, epochs=model.epochs, keep_lowest_training_loss=False, quiet=quiet, checkpoint=checkpoint
     )
