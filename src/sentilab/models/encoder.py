@@ -456,7 +456,9 @@ class EncoderModel(SentimentModel):
         "precision is its backend",
         "frozen_layers": "fine-tuning: keep the embeddings and this many bottom transformer layers (of 6) fixed; "
         "their outputs are computed once and kept in memory, so each epoch runs only the top 6 - k layers "
-        "(0: train everything)",
+        "(0: train everything). On the eight labelled sets (51k texts, 2 shared CPU cores, bf16): "
+        "2 frozen, 2 epochs, learning_rate 8e-5 reached 0.796 pooled validation accuracy in 15.5 min; "
+        "3 frozen, 3 epochs: 0.792 (best epoch 2) in 22 min",
         "checkpoint_dir": "fine-tuning: a directory where the full training state is saved after every epoch "
         "(safetensors, keyed by the settings and the data); a later fit with the same settings and data "
         "resumes after the last completed epoch (None: no checkpoints)",
@@ -544,13 +546,12 @@ class EncoderModel(SentimentModel):
 
     # ------------------------------------------------------------------ checks
     def _check_backend(self) -> None:
-        """What the per-setting constraints cannot say: which backends go with fine-tuning, bf16 speed, and
-        whether windows fit max_len."""
+        """What the per-setting constraints cannot say: which backends go with fine-tuning, and bf16 speed."""
         if self.finetune and self.backend != "torch":
             raise ModelError(
                 f"backend={self.backend!r} is an inference engine for the pretrained encoder and "
                 "cannot be fine-tuned",
-                hint="fine-tune with backend=torch (the fine-tuned model then predicts with torch fp32)",
+                hint="fine-tune with backend=torch (the fine-tuned model then predicts with torch, in `precision`)",
             )
         if self.backend == "torch-bf16" and not self.finetune and not _cpu_has_bf16():
             warnings.warn(
@@ -564,8 +565,8 @@ class EncoderModel(SentimentModel):
         """What the head sees: normalised frozen embeddings, or the fine-tuned encoder's mean pooling."""
         from sentilab.models.devices import resolve_device, resolve_precision
 
-        device = resolve_device(self.device)
         if getattr(self, "encoder_weights_", None) is not None:
+            device = resolve_device(self.device)
             config = _pretrained_config(str(pretrained_dir()))
             bf16 = resolve_precision(self.precision, device) == "bf16"
             weights = self._weights_on(str(device))
@@ -584,7 +585,8 @@ class EncoderModel(SentimentModel):
             cache=self.cache_embeddings,
             progress=progress,
             window_overlap=self.window_overlap,
-            device=str(device) if self.backend != "onnx-int8" else "cpu",
+            # onnx-int8 runs on onnxruntime's CPU provider and needs no PyTorch: no device to resolve
+            device="cpu" if self.backend == "onnx-int8" else str(resolve_device(self.device)),
         )
 
     def _weights_on(self, device: str) -> dict[str, Any]:
