@@ -434,7 +434,7 @@ def finetune(model, texts: list[str], y: np.ndarray, validation) -> None:
     valid = _validation_inputs(model, weights, config, validation, device, precision, progress)
     if model.frozen_layers:
         say(
-            f"layers 1-{model.frozen_layers} frozen: their states for {len(texts):,} training and "
+            f"{model.frozen_layers} bottom layer(s) frozen: states for {len(texts):,} training and "
             f"{len(validation[0]) if validation else 0:,} validation texts computed once in "
             f"{time.perf_counter() - started:.1f}s ({device}, {precision})",
             quiet=quiet,
