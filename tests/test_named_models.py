@@ -25,7 +25,8 @@ from tests.test_cli_models import write_dataset
 
 NOT_BUILT = (
     "the best model is not built yet; build it once with `sentilab models build best` "
-    "(about 20 minutes here, on 2 CPU cores; an interrupted build resumes when rerun)"
+    f"(about {named_models.BUILD_MINUTES_CPU_2_CORES:.0f} minutes here, on 2 CPU cores; an interrupted build "
+    "resumes when rerun)"
 )
 
 
@@ -181,7 +182,7 @@ def test_the_estimate_follows_the_machine(monkeypatch):
     assert named_models.describe_estimate() == "about 3 minutes here, on the GPU"
     assert named_models.describe_estimate("cpu").startswith("about ")
     monkeypatch.setattr(named_models, "cpu_cores", lambda: 4)
-    assert named_models.build_estimate("cpu") == (10.0, "4 CPU cores")
+    assert named_models.build_estimate("cpu") == (named_models.BUILD_MINUTES_CPU_2_CORES / 2, "4 CPU cores")
 
 
 # ============================================================================ building and listing
@@ -199,7 +200,7 @@ def test_build_best_saves_the_model_with_its_recipe_and_scores(tiny_best):
     assert meta["data"]["sources"]["reviews.csv"] == {"train_rows": 48, "validation_rows": 6}
     assert {"validation", "validation:tweets.csv", "validation:reviews.csv"} <= set(meta["metrics"])
     assert "building sentilab's best model: bow (min_df=1)" in result.stderr
-    assert "about 20 minutes here, on 2 CPU cores" in result.stderr
+    assert named_models.describe_estimate("cpu") in result.stderr
     assert "validation accuracy: 1.000 (all 2 datasets pooled)" in result.stderr
 
 
@@ -273,9 +274,9 @@ def test_models_list_says_what_is_built_and_how_to_build_the_rest(tiny_best):
     before = {e["name"]: e for e in map(json.loads, invoke("models", "list", "--json").stdout.splitlines())}
     assert list(before) == ["default", "best"] and not before["best"]["built"]
     assert before["best"]["build_command"] == "sentilab models build best"
-    assert before["best"]["build_estimate_minutes"] == 20.0
+    assert before["best"]["build_estimate_minutes"] == named_models.BUILD_MINUTES_CPU_2_CORES
     text = invoke("models", "list").stdout
-    assert "best: not built" in text and "sentilab models build best (about 20 minutes here" in text
+    assert "best: not built" in text and f"sentilab models build best ({named_models.describe_estimate('cpu')}" in text
     assert invoke("models", "build", "best").exit_code == 0
     after = {e["name"]: e for e in map(json.loads, invoke("models", "list", "--json").stdout.splitlines())}
     best = after["best"]
