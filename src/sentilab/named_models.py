@@ -53,7 +53,8 @@ class BuildRecipe:
 #: epoch trains 4 layers. Measured on this project's 2-core CPU (bf16 autocast, batch 32, max 128 tokens;
 #: pooled validation accuracy on the 6,383 validation texts by epoch):
 #:   frozen_layers=3, lr 8e-5, 3 epochs: 0.785 / 0.792 / 0.790 (the third epoch overfits), 21.9 min
-#:   frozen_layers=2, lr 8e-5, 2 epochs: 0.787 / 0.796, 15.5 min   <- this recipe
+#:   frozen_layers=2, lr 8e-5, 2 epochs: 0.787 / 0.796, 15.5 min   <- this recipe (12.9 min for the whole
+#:                                       `sentilab models build best` on the idle machine, 3.9 GB peak RSS)
 #:   frozen_layers=1, lr 8e-5, 2 epochs: 0.789 / 0.799, 15.9 min on a quieter machine (~25 % more per epoch)
 #: For reference, a full fine-tune (nothing frozen, lr 5e-5, 3 epochs) on one H200 GPU reached
 #: 0.790 / 0.801 / 0.803, 69 s per epoch (measured outside the project). Checkpoints after every epoch let
@@ -73,11 +74,11 @@ BEST_RECIPE = BuildRecipe(
     },
 )
 
-#: ESTIMATE of the best model's build time in minutes: measured on 2 CPU cores (above; data loading and
+#: ESTIMATE of the best model's build time in minutes: measured on 2 idle CPU cores (above; data loading and
 #: scoring included); on a GPU from the outside measurement (3 epochs of 69 s on an H200, so a few minutes
 #: with loading). More CPU cores are ASSUMED to help in proportion, up to :data:`CPU_SCALING_CORES` (not
 #: measured).
-BUILD_MINUTES_CPU_2_CORES = 16.0
+BUILD_MINUTES_CPU_2_CORES = 13.0
 BUILD_MINUTES_GPU = 3.0
 CPU_SCALING_CORES = 8
 
