@@ -234,11 +234,25 @@ def test_rebuild_replaces_only_what_sentilab_wrote(built_best):
 
 
 def test_a_build_clears_its_checkpoints_and_passes_them_where_the_model_takes_them(tiny_best, monkeypatch):
+    import numpy as np
+    from safetensors.numpy import save_file
+
+    from sentilab.models.encoder_training import CHECKPOINT_FORMAT, CHECKPOINT_PREFIX
+
     checkpoints = named_models.best_checkpoint_dir()
     checkpoints.mkdir(parents=True)
-    (checkpoints / "epoch-1.safetensors").write_bytes(b"x")
+    ours = checkpoints / f"{CHECKPOINT_PREFIX}0123456789abcdef.safetensors"
+    save_file({"weight": np.zeros(2, dtype=np.float32)}, str(ours), metadata={"format": CHECKPOINT_FORMAT})
     assert invoke("models", "build", "best").exit_code == 0
-    assert not checkpoints.exists()
+    assert not checkpoints.exists() and not checkpoints.parent.exists()
+
+    # A file sentilab did not write stays, and so does its folder.
+    checkpoints.mkdir(parents=True)
+    save_file({"weight": np.zeros(2, dtype=np.float32)}, str(ours), metadata={"format": CHECKPOINT_FORMAT})
+    foreign = checkpoints / f"{CHECKPOINT_PREFIX}mine.safetensors"
+    foreign.write_bytes(b"my own file")
+    assert invoke("models", "build", "best", "--rebuild").exit_code == 0
+    assert not ours.exists() and foreign.read_bytes() == b"my own file"
 
     class FineTunable:
         @staticmethod

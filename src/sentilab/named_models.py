@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
 import warnings
@@ -282,8 +281,14 @@ def _build_settings(recipe: BuildRecipe, device: str | None, verbose: bool) -> d
 
 
 def _clear_checkpoints() -> None:
-    """Remove the build's checkpoint folder (sentilab's own, under $SENTILAB_HOME/builds/best)."""
-    shutil.rmtree(best_checkpoint_dir().parent, ignore_errors=True)
+    """Remove the build's checkpoints — only the files sentilab wrote there — and the folders they leave empty."""
+    import contextlib
+
+    from sentilab.models.encoder_training import remove_checkpoints
+
+    remove_checkpoints(best_checkpoint_dir())
+    with contextlib.suppress(OSError):
+        best_checkpoint_dir().parent.rmdir()
 
 
 def build_best(

@@ -21,6 +21,7 @@ and the per-epoch checkpoints.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -265,6 +266,22 @@ def _checkpoint_metadata(path: Path) -> dict[str, str] | None:
     except Exception:
         return None
     return metadata if metadata.get("format") == CHECKPOINT_FORMAT else None
+
+
+def remove_checkpoints(directory) -> int:
+    """Delete the sentilab fine-tuning checkpoints in ``directory`` (files whose header says so; nothing else),
+    and the directory when that leaves it empty. Returns how many files were removed."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return 0
+    removed = 0
+    for path in directory.glob(f"{CHECKPOINT_PREFIX}*.safetensors"):
+        if _checkpoint_metadata(path) is not None:
+            path.unlink()
+            removed += 1
+    with contextlib.suppress(OSError):  # not empty: something sentilab did not write stays, with its folder
+        directory.rmdir()
+    return removed
 
 
 class FineTuneCheckpoint:
