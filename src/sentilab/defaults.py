@@ -107,6 +107,15 @@ def get_default_model(*, retrain: bool = False, on_status: Callable[[str], None]
     return model
 
 
+def recipe_is_current(meta: dict | None) -> bool:
+    """Whether a saved default model's ``meta.json`` comes from :data:`RECIPE`. The whole recipe is compared,
+    not only its version: a recipe edited without a version bump (it happened: the datasets went from 1 to 8)
+    must not keep serving the old model."""
+    import json
+
+    return bool(meta) and meta.get("default_recipe") == json.loads(json.dumps(asdict(RECIPE)))
+
+
 def _load_cached(directory: Path, say):
     from sentilab.models.base import SentimentModel
 
@@ -120,9 +129,7 @@ def _load_cached(directory: Path, say):
     import json
 
     meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
-    # The whole recipe is compared, not only its version: a recipe edited without a version bump (it
-    # happened: the datasets went from 1 to 8) must not keep serving the old model.
-    if meta.get("default_recipe") != json.loads(json.dumps(asdict(RECIPE))):
+    if not recipe_is_current(meta):
         say("the cached default model comes from an older recipe; training the current one")
         return None
     return model

@@ -209,10 +209,6 @@ def _is_current(meta: dict | None, recipe: BuildRecipe) -> bool:
     return bool(meta) and meta.get("best_recipe") == json.loads(json.dumps(asdict(recipe)))
 
 
-def _is_current_default(meta: dict | None) -> bool:
-    return bool(meta) and meta.get("default_recipe") == json.loads(json.dumps(asdict(defaults.RECIPE)))
-
-
 def load_best(*, on_status: Callable[[str], None] | None = _stderr):
     """The built best model, loaded once per process; a :class:`ModelError` when it is not built."""
     from sentilab.models.base import SentimentModel
@@ -390,7 +386,7 @@ def describe_named_models() -> list[dict[str, Any]]:
             "built_at": (meta or {}).get("created"),
             "validation_accuracy": metrics.get("validation", {}).get("accuracy"),
             "held_out_accuracy": round(sum(tests) / len(tests), 4) if tests else None,
-            "current": _is_current(meta, BEST_RECIPE) if name == "best" else _is_current_default(meta),
+            "current": _is_current(meta, BEST_RECIPE) if name == "best" else defaults.recipe_is_current(meta),
             "build_command": f"sentilab models build {name}",
         }
         if name == "best":
